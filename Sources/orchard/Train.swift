@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import NeuralNet
+import Platform
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a Keras-style model on a CSV file and save it to a directory.")
+
+    @Option(help: "Keras model.to_json() output or an Orchard spec.") var model: String
+    @Option(help: "Training CSV with a header row.") var data: String
+    @Option(help: "Name of the target column.") var target: String
+    @Option(help: "Multiply every feature by this (e.g. 1/255 for pixels).") var rescale: Float?
+    @Option var epochs = 5
+    @Option(name: .customLong("batch-size")) var batchSize = 32
+    @Option(help: "sgd, adam, adamw or rmsprop.") var optimizer = "adam"
+    @Option(name: .customLong("learning-rate"), help: "Default: the optimizer's Keras default.") var learningRate: Float?
+    @Option var loss = "sparse_categorical_crossentropy"
+    @Option(parsing: .upToNextOption, help: "Metrics, e.g. accuracy.") var metrics: [String] = ["accuracy"]
+    @Option(name: .customLong("validation-split")) var validationSplit = 0.0
+    @Option var seed: UInt64 = 0
+    @Option(help: "Directory to save the trained model to.") var out: String
+    @Flag(help: "Print the result as one JSON object on the last line.") var json = false
+
+    func run() throws {
+        var settings = TrainingRun.Settings()
+        settings.epochs = epochs
+        settings.batchSize = batchSize
+        settings.optimizer = optimizer
+        settings.learningRate = learningRate
+        settings.loss = loss
+        settings.metrics = metrics.flatMap { $0.split(separator: ",").map(String.init) }
+        settings.validationSplit = validationSplit
+        settings.seed = seed
+        guard let modelJSON = FileManager.default.contents(atPath: model) else {
+            throw PlatformError.invalidInput("\(model): cannot read the model file")
+        }
+        let run = try TrainingRun(modelJSON: modelJSON, modelSource: model, dataPath: data, target: target,
+                                  rescale: rescale, settings: settings)
+        let progress: Callback = json
+            ? ProgressBar(output: .standardError, interactive: false)
+            : ProgressBar()
+        let history = try run.run(output: URL(fileURLWithPath: out), callbacks: [progress])
+        if json {
+            let epochs: [JSONValue] = history.epochs.map { record in
+                .object(["epoch": .number(Double(record.epoch)), "seconds": .number(record.seconds)]
+                    .merging(JSONValue.logs(record.logs)) { first, _ in first })
+            }
+            printJSONLine(["epochs": .array(epochs), "out": .string(out)])
+        } else {
+            print("Saved the model to \(out)")
+        }
+    }
+}
