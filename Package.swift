@@ -61,6 +61,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Per-op timings of the seed CNN's training step (not a test).
+        .executableTarget(
+            name: "orchard-bench-ops",
+            dependencies: ["Tensor", "CKernels"],
+            path: "bench/engine"
+        ),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CKernels"]),
         .testTarget(
             name: "NeuralNetTests",

@@ -27,8 +27,12 @@ public final class Adam: Optimizer {
         for weight in weights {
             guard let gradient = weight.value.grad else { continue }
             let state = slots.slots(for: weight, count: 2)
-            ork_adam_update(weight.value.pointer, gradient.pointer, state[0].pointer, state[1].pointer,
-                            weight.value.count, Float(alpha), beta1, beta2, epsilon, learningRate, weightDecay)
+            let (w, g, m, v) = (weight.value.pointer, gradient.pointer, state[0].pointer, state[1].pointer)
+            Parallel.forChunks(weight.value.count, grain: Tensor.elementwiseGrain, alignment: 16) { range in
+                let i = range.lowerBound
+                ork_adam_update(w + i, g + i, m + i, v + i, range.count, Float(alpha), beta1, beta2, epsilon,
+                                learningRate, weightDecay)
+            }
             weight.value.zeroGradient()
         }
     }

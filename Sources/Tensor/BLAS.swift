@@ -20,14 +20,52 @@ public enum BLAS {
             }
             return
         }
+        _ = singleThreaded
+        // Large products are split across Orchard's pool by rows or columns
+        // of C; each part is one single-threaded OpenBLAS call. Splitting
+        // never changes the order of a dot product's terms, so results do
+        // not depend on the thread count.
+        let work = m * n * k
+        guard work >= parallelThreshold, Parallel.threadCount > 1 else {
+            serialGemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        if m >= n {
+            Parallel.forChunks(m, grain: 4) { rows in
+                let aPart = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+                serialGemm(transposeA, transposeB, rows.count, n, k, alpha, aPart, lda, b, ldb, beta,
+                           c + rows.lowerBound * ldc, ldc)
+            }
+        } else {
+            Parallel.forChunks(n, grain: 16, alignment: 16) { columns in
+                let bPart = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
+                serialGemm(transposeA, transposeB, m, columns.count, k, alpha, a, lda, bPart, ldb, beta,
+                           c + columns.lowerBound, ldc)
+            }
+        }
+    }
+
+    /// Multiply-adds below which a product runs on the calling thread only.
+    static let parallelThreshold = 1 << 18
+
+    @inline(__always)
+    static func serialGemm(
+        _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// Threads OpenBLAS uses for one product.
+    /// OpenBLAS runs single-threaded: Orchard parallelises around it, and two
+    /// pools on two cores would oversubscribe them.
+    static let singleThreaded: Void = openblas_set_num_threads(1)
+
+    /// Threads OpenBLAS itself uses for one call (1: Orchard splits products).
     public static var threadCount: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+        _ = singleThreaded
+        return Int(openblas_get_num_threads())
     }
 }

@@ -5,11 +5,17 @@ import Foundation
 extension Tensor {
     public func relu() -> Tensor {
         let output = TensorStorage(uninitializedCount: count)
-        ork_relu_forward(pointer, output.pointer, count)
+        let input = pointer
+        Parallel.forChunks(count, grain: Tensor.elementwiseGrain, alignment: 16) { range in
+            ork_relu_forward(input + range.lowerBound, output.pointer + range.lowerBound, range.count)
+        }
         let outputTensor = Tensor(shape: shape, storage: output)
         return Tensor.result(shape: shape, storage: output, inputs: [self]) { upstream in
             let gradient = TensorStorage(uninitializedCount: upstream.count)
-            ork_relu_backward(outputTensor.pointer, upstream.pointer, gradient.pointer, upstream.count)
+            Parallel.forChunks(upstream.count, grain: Tensor.elementwiseGrain, alignment: 16) { range in
+                ork_relu_backward(outputTensor.pointer + range.lowerBound, upstream.pointer + range.lowerBound,
+                                  gradient.pointer + range.lowerBound, range.count)
+            }
             return [Tensor(shape: upstream.shape, storage: gradient)]
         }
     }

@@ -75,9 +75,15 @@ extension Tensor {
             return storage  // a 1×1 convolution reads the image as is
         }
         let columns = TensorStorage(uninitializedCount: g.outputPixels * g.patchSize)
-        ork_im2col_nhwc(pointer, columns.pointer, g.batch, g.height, g.width, g.channels,
-                        g.windowHeight, g.windowWidth, g.strideHeight, g.strideWidth,
-                        g.outputHeight, g.outputWidth, g.padTop, g.padLeft)
+        let (imagePerSample, rowsPerSample) = (g.height * g.width * g.channels, g.outputHeight * g.outputWidth)
+        let input = pointer
+        Parallel.forChunks(g.batch, grain: 2) { samples in
+            ork_im2col_nhwc(input + samples.lowerBound * imagePerSample,
+                            columns.pointer + samples.lowerBound * rowsPerSample * g.patchSize,
+                            samples.count, g.height, g.width, g.channels,
+                            g.windowHeight, g.windowWidth, g.strideHeight, g.strideWidth,
+                            g.outputHeight, g.outputWidth, g.padTop, g.padLeft)
+        }
         return columns
     }
 
@@ -86,8 +92,13 @@ extension Tensor {
             image.update(from: columns, count: g.outputPixels * g.patchSize)
             return
         }
-        ork_col2im_nhwc(columns, image, g.batch, g.height, g.width, g.channels,
-                        g.windowHeight, g.windowWidth, g.strideHeight, g.strideWidth,
-                        g.outputHeight, g.outputWidth, g.padTop, g.padLeft)
+        let (imagePerSample, rowsPerSample) = (g.height * g.width * g.channels, g.outputHeight * g.outputWidth)
+        Parallel.forChunks(g.batch, grain: 2) { samples in
+            ork_col2im_nhwc(columns + samples.lowerBound * rowsPerSample * g.patchSize,
+                            image + samples.lowerBound * imagePerSample,
+                            samples.count, g.height, g.width, g.channels,
+                            g.windowHeight, g.windowWidth, g.strideHeight, g.strideWidth,
+                            g.outputHeight, g.outputWidth, g.padTop, g.padLeft)
+        }
     }
 }

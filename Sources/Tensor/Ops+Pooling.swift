@@ -9,12 +9,28 @@ extension Tensor {
         let output = TensorStorage(uninitializedCount: outputCount)
         let argmax = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(outputCount, 1))
         let winners = IndexBuffer(pointer: argmax)
-        ork_maxpool2d_forward(pointer, output.pointer, argmax, g.batch, g.height, g.width, g.channels,
-                              g.windowHeight, g.windowWidth, g.strideHeight, g.strideWidth,
-                              g.outputHeight, g.outputWidth, g.padTop, g.padLeft)
+        // Per sample, so that argmax indices are relative to their sample and
+        // samples can be split across threads.
+        let inputPerSample = g.height * g.width * g.channels
+        let outputPerSample = g.outputHeight * g.outputWidth * g.channels
+        let input = pointer
+        Parallel.forChunks(g.batch, grain: 2) { samples in
+            for sample in samples {
+                ork_maxpool2d_forward(input + sample * inputPerSample, output.pointer + sample * outputPerSample,
+                                      argmax + sample * outputPerSample, 1, g.height, g.width, g.channels,
+                                      g.windowHeight, g.windowWidth, g.strideHeight, g.strideWidth,
+                                      g.outputHeight, g.outputWidth, g.padTop, g.padLeft)
+            }
+        }
         return Tensor.result(shape: outputShape, storage: output, inputs: [self]) { upstream in
             let gradient = Tensor.zeros(self.shape)
-            ork_maxpool2d_backward(upstream.pointer, winners.pointer, gradient.pointer, outputCount)
+            Parallel.forChunks(g.batch, grain: 2) { samples in
+                for sample in samples {
+                    ork_maxpool2d_backward(upstream.pointer + sample * outputPerSample,
+                                           winners.pointer + sample * outputPerSample,
+                                           gradient.pointer + sample * inputPerSample, outputPerSample)
+                }
+            }
             return [gradient]
         }
     }

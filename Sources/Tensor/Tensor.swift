@@ -34,8 +34,16 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     }
 
     public static func zeros(_ shape: [Int]) -> Tensor {
-        Tensor(shape: shape, storage: TensorStorage(zeroedCount: elementCount(shape)))
+        let result = Tensor(uninitializedShape: shape)
+        let base = result.pointer
+        Parallel.forChunks(result.count, grain: elementwiseGrain, alignment: 16) { range in
+            (base + range.lowerBound).update(repeating: 0, count: range.count)
+        }
+        return result
     }
+
+    /// Elements below which an elementwise kernel stays on one thread.
+    public static let elementwiseGrain = 1 << 16
 
     public static func filled(_ shape: [Int], with value: Float) -> Tensor {
         let result = Tensor(uninitializedShape: shape)

@@ -8,6 +8,6 @@ struct SystemInfo: ParsableCommand {
     func run() {
         print("orchard \(OrchardVersion.current)")
         print("vector kernels: \(InstructionSet.active.rawValue) (detected \(InstructionSet.detected.rawValue))")
-        print("OpenBLAS threads: \(BLAS.threadCount)")
+        print("threads: \(Parallel.threadCount) (OpenBLAS per call: \(BLAS.threadCount))")
     }
 }

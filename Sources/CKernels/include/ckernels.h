@@ -36,6 +36,17 @@ ork_isa ork_set_isa(ork_isa isa);
 /// "scalar", "avx2" or "avx512".
 const char *ork_isa_name(ork_isa isa);
 
+// ---- threads ---------------------------------------------------------------
+
+/// A task of a parallel loop: `index` in [0, count).
+typedef void (*ork_task_fn)(void *context, long index);
+/// Runs fn(context, 0..<count) on the kernel thread pool (one thread per core,
+/// or ORCHARD_THREADS) and the calling thread; returns when all are done.
+/// Nested calls, and calls while another thread holds the pool, run serially.
+void ork_parallel_for(long count, ork_task_fn fn, void *context);
+/// Threads the pool uses, the caller included.
+int ork_thread_count(void);
+
 // ---- elementwise -----------------------------------------------------------
 
 /// y[i] = max(x[i], 0). x and y may alias.
