@@ -39,9 +39,9 @@ func expectGradientsMatchFiniteDifferences(
     let mismatches = gradientMismatches(inputs, step: step, tolerance: tolerance, absoluteFloor: absoluteFloor,
                                         projectionSeed: projectionSeed, f)
     if !mismatches.isEmpty {
-        Issue.record("\(label.isEmpty ? "" : label + ": ")gradient differs from finite differences at "
-                     + "\(mismatches.count) element(s): " + mismatches.prefix(4).joined(separator: "; "),
-                     sourceLocation: sourceLocation)
+        let message = "\(label.isEmpty ? "" : label + ": ")gradient differs from finite differences at "
+            + "\(mismatches.count) element(s): " + mismatches.prefix(4).joined(separator: "; ")
+        Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
     }
 }
 
@@ -102,8 +102,9 @@ func expectApproximatelyEqual(
         return
     }
     if let index = firstDifference(actual, expected, absolute: absolute, relative: relative) {
-        Issue.record("\(label)\(label.isEmpty ? "" : ": ")element \(index) is \(actual[index]), expected \(expected[index]) "
-                     + "(tolerance \(absolute) + \(relative)·|expected|)", sourceLocation: sourceLocation)
+        let message = "\(label)\(label.isEmpty ? "" : ": ")element \(index) is \(actual[index]), "
+            + "expected \(expected[index]) (tolerance \(absolute) + \(relative)·|expected|)"
+        Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
     }
 }
 

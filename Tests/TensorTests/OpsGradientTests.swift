@@ -134,7 +134,7 @@ struct ActivationOpsTests {
         let values = vector([-100, 100]).sigmoid().values
         #expect(values[0] >= 0 && values[0] < 1e-30)
         #expect(values[1] == 1)
-        #expect(values.allSatisfy(\.isFinite))
+        #expect(values.allSatisfy { $0.isFinite })
     }
 
     @Test func softmaxForward() {
