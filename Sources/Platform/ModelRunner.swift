@@ -13,14 +13,16 @@ public struct ModelRunner {
 
     public var model: Sequential { saved.model }
 
-    public func samples(csvPath: String, requireTarget: Bool) throws -> TabularSamples {
-        try TabularSamples(csvPath: csvPath, target: saved.preprocessing.target, requireTarget: requireTarget,
-                           rescale: saved.preprocessing.rescale, inputShape: model.inputShape)
+    /// Samples from a CSV or, with `labelsPath` for evaluation, IDX files.
+    public func samples(csvPath: String, labelsPath: String? = nil, requireTarget: Bool) throws -> TabularSamples {
+        try TabularSamples.load(path: csvPath, labelsPath: labelsPath, target: saved.preprocessing.target,
+                                requireTarget: requireTarget, rescale: saved.preprocessing.rescale,
+                                inputShape: model.inputShape)
     }
 
     /// Loss and metrics on a labelled CSV, with the loss and metrics the model was trained with.
-    public func evaluate(csvPath: String) throws -> [String: Double] {
-        let data = try samples(csvPath: csvPath, requireTarget: true)
+    public func evaluate(csvPath: String, labelsPath: String? = nil) throws -> [String: Double] {
+        let data = try samples(csvPath: csvPath, labelsPath: labelsPath, requireTarget: true)
         guard let targets = data.targets else { throw PlatformError.invalidInput("\(csvPath): no target column") }
         let loss = try Loss(kerasName: saved.training["loss"]?.string ?? "sparse_categorical_crossentropy")
         let metrics = try (saved.training["metrics"]?.array ?? ["accuracy"]).compactMap(\.string)

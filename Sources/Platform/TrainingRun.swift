@@ -28,8 +28,8 @@ public struct TrainingRun {
     let samples: TabularSamples
 
     /// Parses the model, the settings and the data; throws on the first problem.
-    public init(modelJSON: Data, modelSource: String, dataPath: String, target: String, rescale: Float?,
-                settings: Settings) throws {
+    public init(modelJSON: Data, modelSource: String, dataPath: String, labelsPath: String? = nil, target: String,
+                rescale: Float?, settings: Settings) throws {
         spec = try ModelSpec(json: modelJSON, source: modelSource)
         let loss = try Loss(kerasName: settings.loss)
         let metrics = try settings.metrics.filter { $0 != "loss" }.map { try Metric(kerasName: $0) }
@@ -40,8 +40,8 @@ public struct TrainingRun {
             throw PlatformError.invalidInput("validation split must be in [0, 1)")
         }
         let model = try spec.build(seed: settings.seed)
-        samples = try TabularSamples(csvPath: dataPath, target: target, requireTarget: true, rescale: rescale,
-                                     inputShape: spec.inputShape)
+        samples = try TabularSamples.load(path: dataPath, labelsPath: labelsPath, target: target, requireTarget: true,
+                                          rescale: rescale, inputShape: spec.inputShape)
         trainer = Trainer(model: model, loss: loss, optimizer: optimizer, metrics: metrics)
         self.settings = settings
         preprocessing = SavedModel.Preprocessing(rescale: rescale, target: target, featureCount: samples.featureNames.count)

@@ -13,10 +13,12 @@ extension Tensor {
         precondition(labels.count == rows, "\(labels.count) labels for \(rows) rows")
         let probabilities = TensorStorage(uninitializedCount: count)
         Tensor.softmaxRows(pointer, probabilities.pointer, rows: rows, columns: columns)
+        // −log softmax(x)[label] = logΣexp(x) − x[label]: finite however
+        // small the probability (a clamped log p would stop at ~87).
+        let normalizers = logSumExpRows(rows: rows, columns: columns)
         var total: Double = 0
         for row in 0..<rows {
-            let p = probabilities.pointer[row * columns + Int(labels[row])]
-            total -= Double(Foundation.log(Swift.max(p, Float.leastNormalMagnitude)))
+            total += normalizers[row] - Double(pointer[row * columns + Int(labels[row])])
         }
         let loss = Float(total / Double(Swift.max(rows, 1)))
         return Tensor.result(shape: [], storage: TensorStorage([loss]), inputs: [self]) { upstream in
@@ -39,10 +41,11 @@ extension Tensor {
         precondition(targets.shape == shape, "targets \(targets.shape) do not match logits \(shape)")
         let probabilities = TensorStorage(uninitializedCount: count)
         Tensor.softmaxRows(pointer, probabilities.pointer, rows: rows, columns: columns)
+        let normalizers = logSumExpRows(rows: rows, columns: columns)
         var total: Double = 0
         for index in 0..<count {
-            let p = Swift.max(probabilities.pointer[index], Float.leastNormalMagnitude)
-            total -= Double(targets.pointer[index]) * Double(Foundation.log(p))
+            // −t·log softmax(x) = t·(logΣexp(x) − x)
+            total += Double(targets.pointer[index]) * (normalizers[index / Swift.max(columns, 1)] - Double(pointer[index]))
         }
         let loss = Float(total / Double(Swift.max(rows, 1)))
         return Tensor.result(shape: [], storage: TensorStorage([loss]), inputs: [self]) { upstream in
@@ -97,14 +100,46 @@ extension Tensor {
     public func categoricalCrossentropy(targets: Tensor) -> Tensor {
         let columns = shape.last ?? 1
         let rows = count / Swift.max(columns, 1)
-        let rowSums = Tensor(uninitializedShape: shape)
-        for row in 0..<rows {
-            var total: Float = 0
-            for j in 0..<columns { total += pointer[row * columns + j] }
-            for j in 0..<columns { rowSums.pointer[row * columns + j] = total }
-        }
-        let normalized = (self / rowSums).clipped(Tensor.lossEpsilon, 1 - Tensor.lossEpsilon)
+        let normalized = rowNormalized().clipped(Tensor.lossEpsilon, 1 - Tensor.lossEpsilon)
         return -((targets * normalized.log()).sum()).scaled(by: 1 / Float(Swift.max(rows, 1)))
+    }
+
+    /// Each row of the last axis divided by its sum, q = p / Σp, with the
+    /// gradient through the sum (as Keras differentiates its renormalization):
+    /// dp_j = (dq_j − Σ_k dq_k·q_k) / Σp.
+    func rowNormalized() -> Tensor {
+        let columns = Swift.max(shape.last ?? 1, 1)
+        let rows = count / columns
+        var sums = [Float](repeating: 0, count: rows)
+        let output = TensorStorage(uninitializedCount: count)
+        for row in 0..<rows {
+            let p = pointer + row * columns, q = output.pointer + row * columns
+            for j in 0..<columns { sums[row] += p[j] }
+            for j in 0..<columns { q[j] = p[j] / sums[row] }
+        }
+        return Tensor.result(shape: shape, storage: output, inputs: [self]) { upstream in
+            let gradient = TensorStorage(uninitializedCount: upstream.count)
+            for row in 0..<rows {
+                let g = upstream.pointer + row * columns, q = output.pointer + row * columns
+                let dp = gradient.pointer + row * columns
+                var dot: Float = 0
+                for j in 0..<columns { dot += g[j] * q[j] }
+                for j in 0..<columns { dp[j] = (g[j] - dot) / sums[row] }
+            }
+            return [Tensor(shape: upstream.shape, storage: gradient)]
+        }
+    }
+
+    /// max(x) + log Σ exp(x − max(x)) of each row, in Double.
+    func logSumExpRows(rows: Int, columns: Int) -> [Double] {
+        (0..<rows).map { row in
+            let x = pointer + row * columns
+            var maximum = -Float.infinity
+            for j in 0..<columns { maximum = Swift.max(maximum, x[j]) }
+            var total: Double = 0
+            for j in 0..<columns { total += Foundation.exp(Double(x[j] - maximum)) }
+            return Double(maximum) + Foundation.log(total)
+        }
     }
 
     /// probabilities and targets of the same shape, Keras' non-logit path.

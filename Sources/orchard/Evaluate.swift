@@ -8,11 +8,12 @@ struct Evaluate: ParsableCommand {
 
     @Argument(help: "Saved-model directory.") var directory: String
     @Option(help: "CSV with the model's target column.") var data: String
+    @Option(help: "Labels file when --data is IDX images.") var labels: String?
     @Flag var json = false
 
     func run() throws {
         let runner = try ModelRunner(directory: URL(fileURLWithPath: directory))
-        let logs = try runner.evaluate(csvPath: data)
+        let logs = try runner.evaluate(csvPath: data, labelsPath: labels)
         if json {
             var result = JSONValue.logs(logs)
             result["samples"] = .number(logs["samples"] ?? 0)

@@ -8,8 +8,9 @@ struct Train: ParsableCommand {
         abstract: "Train a Keras-style model on a CSV file and save it to a directory.")
 
     @Option(help: "Keras model.to_json() output or an Orchard spec.") var model: String
-    @Option(help: "Training CSV with a header row.") var data: String
+    @Option(help: "Training data: CSV with a header row, or IDX images (with --labels).") var data: String
     @Option(help: "Name of the target column.") var target: String
+    @Option(help: "Labels file when --data is IDX images (MNIST's *-idx1-ubyte).") var labels: String?
     @Option(help: "Multiply every feature by this (e.g. 1/255 for pixels).") var rescale: Float?
     @Option var epochs = 5
     @Option(name: .customLong("batch-size")) var batchSize = 32
@@ -35,7 +36,7 @@ struct Train: ParsableCommand {
         guard let modelJSON = FileManager.default.contents(atPath: model) else {
             throw PlatformError.invalidInput("\(model): cannot read the model file")
         }
-        let run = try TrainingRun(modelJSON: modelJSON, modelSource: model, dataPath: data, target: target,
+        let run = try TrainingRun(modelJSON: modelJSON, modelSource: model, dataPath: data, labelsPath: labels, target: target,
                                   rescale: rescale, settings: settings)
         let progress: Callback = json
             ? ProgressBar(output: .standardError, interactive: false)
