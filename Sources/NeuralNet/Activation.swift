@@ -25,6 +25,14 @@ public enum Activation: String, CaseIterable, Sendable {
         throw reader.unsupported(key, raw, expected: "an activation name")
     }
 
+    /// Whether a ≤ b implies f(a) ≤ f(b) elementwise (so f commutes with max).
+    public var isNonDecreasing: Bool {
+        switch self {
+        case .linear, .relu, .sigmoid, .tanh, .leakyRelu: true
+        case .softmax, .gelu: false
+        }
+    }
+
     public func apply(_ x: Tensor) -> Tensor {
         switch self {
         case .linear: x

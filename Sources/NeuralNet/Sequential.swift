@@ -55,7 +55,26 @@ public final class Sequential {
     }
 
     public func call(_ input: Tensor, training: Bool = false) -> Tensor {
-        layers.reduce(input) { $1.call($0, training: training) }
+        Sequential.run(layers[...], input, training: training)
+    }
+
+    /// Runs layers in order, fusing Conv2D + MaxPooling2D pairs (valid
+    /// pooling, whose windows never see padding) into one cheaper equivalent.
+    static func run(_ layers: ArraySlice<Layer>, _ input: Tensor, training: Bool) -> Tensor {
+        var output = input
+        var index = layers.startIndex
+        while index < layers.endIndex {
+            if let convolution = layers[index] as? Conv2D, index + 1 < layers.endIndex,
+               let pool = layers[index + 1] as? MaxPooling2D, pool.padding == .valid,
+               let fused = convolution.callFused(with: pool, output, training: training) {
+                output = fused
+                index += 2
+                continue
+            }
+            output = layers[index].call(output, training: training)
+            index += 1
+        }
+        return output
     }
 
     /// The output before a final softmax/sigmoid (and that activation), so
@@ -64,7 +83,7 @@ public final class Sequential {
         guard let last = layers.last as? ActivatedLayer, last.activation == .softmax || last.activation == .sigmoid else {
             return (call(input, training: training), .linear)
         }
-        let hidden = layers.dropLast().reduce(input) { $1.call($0, training: training) }
+        let hidden = Sequential.run(layers.dropLast(), input, training: training)
         return (last.callBeforeActivation(hidden, training: training), last.activation)
     }
 

@@ -78,6 +78,19 @@ public final class Conv2D: ActivatedLayer {
         activation.apply(callBeforeActivation(input, training: training))
     }
 
+    /// This layer followed by max pooling, computed as
+    /// activation(maxPool(x ∗ kernel) + bias): the same values, since adding
+    /// a per-channel bias and a non-decreasing activation commute with a
+    /// per-channel maximum, but the bias and activation (and their gradients)
+    /// touch a quarter of the values. Nil when the activation is not monotone.
+    func callFused(with pool: MaxPooling2D, _ input: Tensor, training: Bool) -> Tensor? {
+        guard let kernel, activation.isNonDecreasing else { return nil }
+        let convolved = input.conv2d(kernel: kernel.value, bias: nil, strides: strides, padding: padding)
+        var pooled = convolved.maxPool2d(pool: pool.poolSize, strides: pool.strides, padding: pool.padding)
+        if let bias { pooled = pooled.addingBias(bias.value) }
+        return activation.apply(pooled)
+    }
+
     public var weights: [Weight] { [kernel, bias].compactMap { $0 } }
 
     public var config: [String: JSONValue] {
