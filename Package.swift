@@ -15,9 +15,18 @@ let package = Package(
         .library(name: "ModelFormats", targets: ["ModelFormats"]),
         .library(name: "TextKit", targets: ["TextKit"]),
         .library(name: "Platform", targets: ["Platform"]),
+        .library(name: "Server", targets: ["Server"]),
+        .library(name: "ClassicML", targets: ["ClassicML"]),
+        .library(name: "LargeModels", targets: ["LargeModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // OpenBLAS through its CBLAS header (Debian: libopenblas-dev).
@@ -38,7 +47,24 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(name: "ModelFormats"),
+        // LAPACK through its C interface (Debian: liblapacke-dev), for
+        // least squares and decompositions in ClassicML.
+        .systemLibrary(name: "CLAPACK", providers: [.apt(["liblapacke-dev"])]),
+        // Classical estimators (scikit-learn's names and defaults) and their
+        // saved-model format; the tabular recipe comes from DataPrep.
+        .target(
+            name: "ClassicML",
+            dependencies: ["Tensor", "CBLAS", "CLAPACK", "DataPrep", "ModelFormats"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
         .target(name: "TextKit"),
+        // Large models: GGUF Llama decoding on quantized weights (kernels in
+        // CKernels), BERT sentence embeddings, generation scheduler.
+        .target(
+            name: "LargeModels",
+            dependencies: ["Tensor", "TextKit", "ModelFormats", "CKernels"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
         .target(
             name: "NeuralNet",
             dependencies: ["Tensor", "ModelFormats"],
@@ -49,16 +75,36 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         // Platform: workflows over the engine (training runs, saved-model
-        // serving); later the stores, job queue and deployments.
+        // serving), domain entities, stores (memory + SQL), artifact store,
+        // job queue and workers, deployment runtime, auth.
         .target(
             name: "Platform",
-            dependencies: ["Tensor", "NeuralNet", "DataPrep", "ModelFormats"]
+            dependencies: [
+                "Tensor", "NeuralNet", "DataPrep", "ModelFormats",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Server: the Hummingbird app (management API, Open Inference
+        // Protocol v2, TF Serving). Sees Platform's protocols only.
+        .target(
+            name: "Server",
+            dependencies: [
+                "Platform",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "orchard",
             dependencies: [
-                "Tensor", "NeuralNet", "DataPrep", "ModelFormats", "Platform",
+                "Tensor", "NeuralNet", "DataPrep", "ModelFormats", "Platform", "Server", "ClassicML", "LargeModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Per-op timings of the seed CNN's training step (not a test).
@@ -67,6 +113,12 @@ let package = Package(
             dependencies: ["Tensor", "CKernels"],
             path: "bench/engine"
         ),
+        // Orchard's side of bench/llm/run (prompt, generation, concurrent streams).
+        .executableTarget(
+            name: "orchard-bench-llm",
+            dependencies: ["LargeModels"],
+            path: "bench/llm/swift"
+        ),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CKernels"]),
         .testTarget(
             name: "NeuralNetTests",
@@ -74,9 +126,23 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "DataPrepTests", dependencies: ["DataPrep"]),
-        .testTarget(name: "PlatformTests", dependencies: ["Platform", "NeuralNet", "Tensor"]),
+        .testTarget(name: "ClassicMLTests", dependencies: ["ClassicML", "DataPrep"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "NeuralNet", "Tensor", "DataPrep"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "Platform",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "TextKitTests", dependencies: ["TextKit"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
+        .testTarget(
+            name: "LargeModelsTests",
+            dependencies: ["LargeModels", "ModelFormats", "TextKit", "CKernels"],
+            resources: [.copy("Fixtures")]
+        ),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -81,6 +81,32 @@ void ork_adam_update_avx2(float *w, const float *g, float *m, float *v, long n,
 void ork_adam_update_avx512(float *w, const float *g, float *m, float *v, long n,
                             float alpha, float beta1, float beta2, float eps,
                             float lr, float weight_decay);
+
+// gemm.c
+void ork_gemm_nn_avx2(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                      float *c, long ldc, int accumulate);
+void ork_gemm_nn_avx512(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                        float *c, long ldc, int accumulate);
+void ork_gemm_tn_avx2(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                      float *c, long ldc, int accumulate);
+void ork_gemm_tn_avx512(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                        float *c, long ldc, int accumulate);
+void ork_gemm_nt_avx2(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                      float *c, long ldc, int accumulate);
+void ork_gemm_nt_avx512(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                        float *c, long ldc, int accumulate);
+#endif
+
+#if ORK_X86
+// quants.c
+float ork_vec_dot_q4_0_q8_0_avx2(long n, const void *x, const void *y);
+float ork_vec_dot_q4_1_q8_1_avx2(long n, const void *x, const void *y);
+float ork_vec_dot_q8_0_q8_0_avx2(long n, const void *x, const void *y);
+float ork_vec_dot_q4_0_q8_0_avx512(long n, const void *x, const void *y);
+float ork_vec_dot_q4_1_q8_1_avx512(long n, const void *x, const void *y);
+float ork_vec_dot_q8_0_q8_0_avx512(long n, const void *x, const void *y);
+void ork_vec_dot_q4_1_q8_1_x4_avx512(long n, const void *x, const void *const *y, float *out);
+void ork_vec_dot_q8_0_q8_0_x4_avx512(long n, const void *x, const void *const *y, float *out);
 #endif
 
 #endif

@@ -40,6 +40,12 @@ public struct EpochRecord: Sendable, Equatable {
     public let epoch: Int
     public let seconds: Double
     public let logs: [String: Double]
+
+    public init(epoch: Int, seconds: Double, logs: [String: Double]) {
+        self.epoch = epoch
+        self.seconds = seconds
+        self.logs = logs
+    }
 }
 
 /// `keras.callbacks.History`: every epoch's logs.

@@ -120,7 +120,9 @@ public struct LayerConfigReader {
             throw NeuralNetError.unknownOption(layer: label, option: key)
         }
         if let dtype = config["dtype"], !Self.isFloat32(dtype) {
-            throw NeuralNetError.unsupportedValue(layer: label, option: "dtype", found: dtype.brief, expected: "float32")
+            // A Keras 3 policy object is long; its name is what the user must change.
+            let found = dtype["config"]?["name"]?.string.map { "'\($0)'" } ?? dtype.brief
+            throw NeuralNetError.unsupportedValue(layer: label, option: "dtype", found: found, expected: "float32")
         }
     }
 

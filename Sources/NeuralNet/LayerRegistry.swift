@@ -31,6 +31,9 @@ public enum LayerRegistry {
         reader.ignore("batch_input_shape", "batch_shape", "input_shape")
         let layer = try constructor(&reader)
         try reader.finish()
+        // An unnamed layer gets a Keras-style name ("dense", "dense_1") from
+        // Sequential rather than its class name.
+        if config["name"]?.string == nil { layer.name = "" }
         return layer
     }
 }

@@ -37,7 +37,8 @@ public final class Sequential {
                 repeat {
                     let n = counters[base, default: 0]
                     counters[base] = n + 1
-                    candidate = n == 0 && !used.contains(base) ? base : "\(base)_\(n)"
+                    // Keras' sequence: "dense", "dense_1", "dense_2", …
+                    candidate = n == 0 ? base : "\(base)_\(n)"
                 } while used.contains(candidate)
             }
             layer.name = candidate

@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 
 /// Single-precision matrix products through OpenBLAS.
 public enum BLAS {
@@ -54,10 +55,28 @@ public enum BLAS {
         _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
     ) {
+        // Skinny products (a small dimension, as in a network's training step)
+        // go to Orchard's unpacked kernels: OpenBLAS packs the large operand
+        // on every call, which costs more than the product at these shapes.
+        if alpha == 1, beta == 0 || beta == 1, useSkinnyKernels, min(m, n, k) <= skinnyLimit,
+           !(transposeA && transposeB) {
+            let accumulate: Int32 = beta == 1 ? 1 : 0
+            switch (transposeA, transposeB) {
+            case (false, false): ork_gemm_nn(m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+            case (true, false): ork_gemm_tn(m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+            default: ork_gemm_nt(m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+            }
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
+
+    /// Largest "small" dimension for which Orchard's own kernels are used.
+    static let skinnyLimit = 256
+    /// Only with vector units: the portable reference is far slower than OpenBLAS.
+    static var useSkinnyKernels: Bool { InstructionSet.active != .scalar }
 
     /// OpenBLAS runs single-threaded: Orchard parallelises around it, and two
     /// pools on two cores would oversubscribe them.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NeuralNet
 import Platform
+import ClassicML
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Loss and metrics of a saved model on a labelled CSV.")
@@ -12,6 +13,9 @@ struct Evaluate: ParsableCommand {
     @Flag var json = false
 
     func run() throws {
+        if SavedEstimator.isEstimatorDirectory(URL(fileURLWithPath: directory)) {
+            return try evaluateEstimator()
+        }
         let runner = try ModelRunner(directory: URL(fileURLWithPath: directory))
         let logs = try runner.evaluate(csvPath: data, labelsPath: labels)
         if json {

@@ -1,12 +1,12 @@
 import ArgumentParser
 
 @main
-struct Orchard: ParsableCommand {
+struct Orchard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orchard",
         abstract: "Machine learning and large models as a service.",
         version: OrchardVersion.current,
-        subcommands: [Train.self, Evaluate.self, Predict.self, BenchInference.self, SystemInfo.self]
+        subcommands: [Serve.self, Train.self, Evaluate.self, Predict.self, BenchInference.self, SystemInfo.self, Chat.self, Embed.self]
     )
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NeuralNet
 import Platform
+import ClassicML
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a saved model on the rows of a CSV.")
@@ -11,6 +12,9 @@ struct Predict: ParsableCommand {
     @Flag var json = false
 
     func run() throws {
+        if SavedEstimator.isEstimatorDirectory(URL(fileURLWithPath: directory)) {
+            return try predictWithEstimator()
+        }
         let runner = try ModelRunner(directory: URL(fileURLWithPath: directory))
         let outputs = try runner.predict(csvPath: data)
         let rows = outputs.shape[0]

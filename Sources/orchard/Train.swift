@@ -5,11 +5,12 @@ import Platform
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a Keras-style model on a CSV file and save it to a directory.")
+        abstract: "Train a Keras-style model or a classical estimator on a CSV file and save it to a directory.")
 
-    @Option(help: "Keras model.to_json() output or an Orchard spec.") var model: String
+    @Option(help: "Keras model.to_json() output or an Orchard spec.") var model: String?
+    @OptionGroup var classic: EstimatorOptions
     @Option(help: "Training data: CSV with a header row, or IDX images (with --labels).") var data: String
-    @Option(help: "Name of the target column.") var target: String
+    @Option(help: "Name of the target column (optional for clustering).") var target: String?
     @Option(help: "Labels file when --data is IDX images (MNIST's *-idx1-ubyte).") var labels: String?
     @Option(help: "Multiply every feature by this (e.g. 1/255 for pixels).") var rescale: Float?
     @Option var epochs = 5
@@ -24,6 +25,12 @@ struct Train: ParsableCommand {
     @Flag(help: "Print the result as one JSON object on the last line.") var json = false
 
     func run() throws {
+        if let estimator = classic.estimator {
+            return try trainEstimator(estimator)
+        }
+        guard let model, let target else {
+            throw ValidationError("give --model (a neural network) or --estimator (a classical model), and --target")
+        }
         var settings = TrainingRun.Settings()
         settings.epochs = epochs
         settings.batchSize = batchSize

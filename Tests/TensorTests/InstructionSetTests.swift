@@ -5,8 +5,10 @@
 import Testing
 @testable import Tensor
 
-/// Vector kernels may reassociate sums; the elementwise ones are exact.
-let instructionSetTolerance: Float = 1e-6
+/// The vector GEMM bodies fuse multiply-adds (one rounding) where the scalar
+/// reference rounds the product and the sum separately; elementwise kernels
+/// are exact.
+let instructionSetTolerance: Float = 1e-5
 
 extension CKernelsTests {
     @Suite("Ops on the portable instruction set")

@@ -2,14 +2,26 @@
 // kernel work goes where the time is. Run:
 //   swift run -c release orchard-bench-ops [threads]
 import Dispatch
+import Foundation
 import Tensor
 
+/// Wall time, and CPU time of the calling thread (meaningful with
+/// ORCHARD_THREADS=1 on a busy machine, where wall time is not).
 func time(_ label: String, repeats: Int = 300, _ body: () -> Void) {
     for _ in 0..<20 { body() }
     let start = DispatchTime.now().uptimeNanoseconds
+    let cpuStart = threadCPUNanoseconds()
     for _ in 0..<repeats { body() }
     let micros = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3 / Double(repeats)
-    print(String(format: "%-34@ %9.1f us", label, micros))
+    let cpuMicros = Double(threadCPUNanoseconds() - cpuStart) / 1e3 / Double(repeats)
+    print(label.padding(toLength: 34, withPad: " ", startingAt: 0)
+          + String(format: " %9.1f us wall %9.1f us cpu", micros, cpuMicros))
+}
+
+func threadCPUNanoseconds() -> UInt64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+    return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
 }
 
 var generator = RandomGenerator(seed: 1)

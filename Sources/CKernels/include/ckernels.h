@@ -98,6 +98,32 @@ void ork_adam_update(float *w, const float *g, float *m, float *v, long n,
                      float alpha, float beta1, float beta2, float eps,
                      float lr, float weight_decay);
 
+// ---- matrix products (GEMM) ------------------------------------------------
+//
+// Single-threaded float32 products, row-major, any leading dimensions (in
+// elements, >= the logical width), no alignment assumed. C is m×n with
+// leading dimension ldc; accumulate != 0 means C += product, else C = product
+// (C is then only written, never read). m, n or k may be 0.
+//
+// Results do not depend on how a caller splits C into row or column blocks
+// (sub-pointers into A/B/C with the same leading dimensions): each element is
+// summed over k in an order that depends only on k. For nn, tn (and nt with
+// k < 64) that is one running sum in k order starting from C (accumulate) or
+// 0; nt with k >= 64 sums 16 (AVX-512) or 8 (AVX2) strided lanes and adds
+// them in a fixed tree, then adds C. So split blocks bit for bit; the ISAs
+// agree with each other and with the references only within rounding
+// (relative to |c| + sum |a||b|). Threads: call once per disjoint block of C.
+
+/// C = A·B. A (m×k, lda), B (k×n, ldb).
+void ork_gemm_nn(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                 float *c, long ldc, int accumulate);
+/// C = Aᵀ·B. A stored (k×m, lda), B (k×n, ldb).
+void ork_gemm_tn(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                 float *c, long ldc, int accumulate);
+/// C = A·Bᵀ. A (m×k, lda), B stored (n×k, ldb).
+void ork_gemm_nt(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                 float *c, long ldc, int accumulate);
+
 // ---- reference bodies, for tests -------------------------------------------
 //
 // The portable scalar bodies the dispatching entry points use under
@@ -124,6 +150,64 @@ void ork_col2im_nhwc_ref(const float *dcol, float *dx,
 void ork_adam_update_ref(float *w, const float *g, float *m, float *v, long n,
                          float alpha, float beta1, float beta2, float eps,
                          float lr, float weight_decay);
+void ork_gemm_nn_ref(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                     float *c, long ldc, int accumulate);
+void ork_gemm_tn_ref(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                     float *c, long ldc, int accumulate);
+void ork_gemm_nt_ref(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                     float *c, long ldc, int accumulate);
+
+// ---- quantized blocks (ggml layouts) and attention --------------------------
+//
+// Block layouts as ggml-common.h: Q4_0 {f16 d; u8 qs[16]} (x = (q-8)·d),
+// Q4_1 {f16 d, m; u8 qs[16]} (x = q·d + m; low nibbles are elements 0–15,
+// high nibbles 16–31), Q8_0 {f16 d; i8 qs[32]}, Q8_1 {f16 d, s; i8 qs[32]}
+// with s = d·Σq. n is always a multiple of 32. Type codes are ggml's.
+
+enum { ORK_GGML_F32 = 0, ORK_GGML_F16 = 1, ORK_GGML_Q4_0 = 2, ORK_GGML_Q4_1 = 3, ORK_GGML_Q8_0 = 8, ORK_GGML_Q8_1 = 9 };
+
+float ork_fp16_to_fp32(uint16_t h);
+/// Round to nearest even (as F16C's vcvtps2ph with rounding mode 0).
+uint16_t ork_fp32_to_fp16(float f);
+
+/// Activation quantizers, exactly as ggml's x86 path (d = amax/127, q = round-half-even(x·127/amax)).
+void ork_quantize_row_q8_0(const float *x, void *y, long n);
+void ork_quantize_row_q8_1(const float *x, void *y, long n);
+/// Quantizes `rows` rows of `cols` floats to the activation type that pairs
+/// with `weight_type` (Q8_1 for Q4_1, Q8_0 otherwise).
+void ork_quantize_rows_for(int weight_type, const float *x, long rows, long cols, void *xq);
+
+/// Dot products of one weight row with one quantized activation row (ggml names).
+float ork_vec_dot_q4_0_q8_0(long n, const void *x, const void *y);
+float ork_vec_dot_q4_1_q8_1(long n, const void *x, const void *y);
+float ork_vec_dot_q8_0_q8_0(long n, const void *x, const void *y);
+float ork_vec_dot_q4_0_q8_0_ref(long n, const void *x, const void *y);
+float ork_vec_dot_q4_1_q8_1_ref(long n, const void *x, const void *y);
+float ork_vec_dot_q8_0_q8_0_ref(long n, const void *x, const void *y);
+
+/// out[b*out_stride + r] = W[r] · x_b for r < rows, b < batch, where W is
+/// rows × cols of `weight_type` (Q4_0, Q4_1 or Q8_0) and xq holds `batch`
+/// activation rows quantized by ork_quantize_rows_for. Rows run in parallel.
+/// Returns -1 for an unsupported type.
+int ork_qmatmul(int weight_type, const void *w, long rows, long cols,
+                const void *xq, long batch, float *out, long out_stride);
+
+/// One query position of an attention call: q (n_heads, head_dim); k and v
+/// point at the first cached position's row (len rows of kv_stride F16
+/// values, KV head g at columns g*head_dim…); out (n_heads, head_dim).
+typedef struct {
+    const float *q;
+    const uint16_t *k;
+    const uint16_t *v;
+    long len;
+    float *out;
+} ork_attention_query;
+
+/// Softmax(scale · q·kᵀ)·v per head and query, grouped-query (head h reads KV
+/// head h / (n_heads / n_kv_heads)); queries × heads run in parallel.
+/// Returns -1 for head_dim > 256 or heads not divisible by KV heads.
+int ork_attention_f16(const ork_attention_query *queries, long count, long kv_stride,
+                      long n_heads, long n_kv_heads, long head_dim, float scale);
 
 #ifdef __cplusplus
 }

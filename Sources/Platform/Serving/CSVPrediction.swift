@@ -1,0 +1,48 @@
+import DataPrep
+import Foundation
+import NeuralNet
+
+/// `POST /api/v1/deployments/{name}/predict` with CSV rows of raw features
+/// (a header row; the target column, if present, is ignored).
+public enum CSVPrediction {
+    public static func predict(csv: Data, model: LoadedModel) async throws -> JSON {
+        let table: TextTable
+        do { table = try TextTable.parseCSV(csv, source: "body") } catch {
+            throw ServiceError.invalid(field: "body", message: "\(error)")
+        }
+        var columns = Array(table.columnNames.indices)
+        if let target = model.preprocessing.target, let index = table.columnNames.firstIndex(of: target) {
+            columns.removeAll { $0 == index }
+        }
+        guard columns.count == model.inputSize else {
+            throw ServiceError.invalid(field: "body", message: "\(columns.count) feature columns; the model needs \(model.inputSize)")
+        }
+        guard !table.rows.isEmpty else { throw ServiceError.invalid(field: "body", message: "no data rows") }
+        var values: [Float] = []
+        values.reserveCapacity(table.rows.count * columns.count)
+        for (rowIndex, row) in table.rows.enumerated() {
+            for column in columns {
+                guard let text = row[column], let value = Float(text) else {
+                    throw ServiceError.invalid(field: table.columnNames[column],
+                                               message: "row \(rowIndex + 1): expected a number, found '\(row[column] ?? "")'")
+                }
+                values.append(value)
+            }
+        }
+        let outputs = try await model.predict(values, rows: table.rows.count, raw: true)
+        let width = model.outputSize
+        var result: [String: JSON] = [
+            "model": .string(model.name), "version": .number(Double(model.version)),
+            "predictions": .array((0..<table.rows.count).map { row in
+                .array(outputs[(row * width)..<((row + 1) * width)].map { .number(Double($0)) })
+            }),
+        ]
+        if width > 1 {
+            result["classes"] = .array((0..<table.rows.count).map { row in
+                let slice = outputs[(row * width)..<((row + 1) * width)]
+                return .number(Double(slice.indices.max { slice[$0] < slice[$1] }! - row * width))
+            })
+        }
+        return .object(result)
+    }
+}

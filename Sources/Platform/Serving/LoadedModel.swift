@@ -1,0 +1,55 @@
+import Foundation
+import NeuralNet
+import Tensor
+
+/// A model version loaded for serving: N replicas behind a dynamic batcher,
+/// plus what callers need to shape inputs (shapes, preprocessing).
+public final class LoadedModel: @unchecked Sendable {
+    public let name: String
+    public let version: Int
+    /// Per sample, without the batch dimension.
+    public let inputShape: [Int]
+    public let outputShape: [Int]
+    public let preprocessing: SavedModel.Preprocessing
+    /// Feature names when trained on CSV (the columns a CSV predict needs, target excluded).
+    let batcher: DynamicBatcher
+
+    public var inputSize: Int { inputShape.reduce(1, *) }
+    public var outputSize: Int { outputShape.reduce(1, *) }
+
+    /// Loads `replicas` copies from the artifact store (on the calling thread).
+    init(version: ModelVersion, artifacts: any ArtifactStore, replicas: Int, maxBatchSize: Int, maxQueueDelay: Double) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orchard-load-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (file, sha256) in version.files {
+            try FileManager.default.createSymbolicLink(at: directory.appendingPathComponent(file),
+                                                       withDestinationURL: artifacts.fileURL(for: sha256))
+        }
+        let copies = try (0..<max(1, replicas)).map { _ in try SavedModel.load(from: directory) }
+        name = version.name
+        self.version = version.version
+        inputShape = copies[0].model.inputShape
+        outputShape = copies[0].model.outputShape
+        preprocessing = copies[0].preprocessing
+        batcher = DynamicBatcher(replicas: copies.map(\.model), maxBatchSize: maxBatchSize, maxQueueDelay: maxQueueDelay)
+    }
+
+    /// Outputs (rows × outputSize) for `rows` samples; `raw` input first gets
+    /// the model's preprocessing (rescale) replayed.
+    public func predict(_ values: [Float], rows: Int, raw: Bool) async throws -> [Float] {
+        guard rows > 0, values.count == rows * inputSize else {
+            throw ServiceError.invalid(field: "inputs", message: "expected \(rows) × \(inputSize) values (input shape \(inputShape)), "
+                                       + "found \(values.count)")
+        }
+        var values = values
+        if raw, let rescale = preprocessing.rescale, rescale != 1 {
+            for index in values.indices { values[index] *= rescale }
+        }
+        return try await batcher.predict(values, rows: rows)
+    }
+
+    public var batchStatistics: (batches: Int, largest: Int) { batcher.statistics }
+
+    func stop() { batcher.stop() }
+}

@@ -1,0 +1,22 @@
+import Hummingbird
+import Platform
+
+/// The request context: Hummingbird's core storage plus who is calling.
+public struct OrchardRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `AuthMiddleware` on every route but health and the OpenAPI document.
+    public var principal: Principal?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    /// JSON bodies are small; uploads stream past this limit.
+    public var maxUploadSize: Int { 16 << 20 }
+
+    /// The caller; routes behind `AuthMiddleware` always have one.
+    func caller() throws -> Principal {
+        guard let principal else { throw ServiceError.unauthenticated("missing API key: send 'Authorization: Bearer KEY'") }
+        return principal
+    }
+}

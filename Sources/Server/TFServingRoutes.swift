@@ -1,0 +1,85 @@
+import Foundation
+import Hummingbird
+import Platform
+
+/// TensorFlow Serving's REST API: model status and `:predict` with
+/// `instances` (row format, answers `predictions`) or `inputs` (columnar,
+/// answers `outputs`).
+enum TFServingRoutes {
+    static func register(_ router: Router<OrchardRequestContext>, platform: OrchardPlatform) {
+        let deployments = platform.deployments
+        for suffix in ["", "/versions/{version}"] {
+            router.get(RouterPath("/v1/models/{name}" + suffix)) { _, context in
+                let deployment = try await deployments.get(name: try context.parameter("name"), by: try context.caller())
+                let versions = deployment.traffic.keys.sorted().filter { context.parameters.get("version") == nil || String($0) == context.parameters.get("version") }
+                guard !versions.isEmpty else { throw ServiceError.notFound(kind: "version", id: context.parameters.get("version") ?? "") }
+                return JSONResponse.make(["model_version_status": .array(versions.map { version in
+                    ["version": .string(String(version)), "state": "AVAILABLE", "status": ["error_code": "OK", "error_message": ""]]
+                })])
+            }
+        }
+        // Same parameter names as the GET routes: the router shares the nodes.
+        router.post("/v1/models/{name}") { request, context in
+            var request = request
+            let target = try context.parameter("name")
+            guard target.hasSuffix(":predict") else {
+                throw ServiceError.invalid(field: nil, message: "unknown method '\(target)'; TF Serving routes end in :predict")
+            }
+            let body = try await request.decodeJSON(context: context)
+            let model = try await deployments.route(name: String(target.dropLast(":predict".count)), by: try context.caller())
+            return JSONResponse.make(try await predict(body, model: model))
+        }
+        // A version in the last segment: /v1/models/NAME/versions/V:predict
+        router.post("/v1/models/{name}/versions/{version}") { request, context in
+            var request = request
+            let target = try context.parameter("version")
+            guard target.hasSuffix(":predict") else { throw ServiceError.invalid(field: nil, message: "unknown method '\(target)'") }
+            let body = try await request.decodeJSON(context: context)
+            let model = try await deployments.route(name: try context.parameter("name"), version: String(target.dropLast(":predict".count)),
+                                                    by: try context.caller())
+            return JSONResponse.make(try await predict(body, model: model))
+        }
+    }
+
+    static func predict(_ body: JSON, model: LoadedModel) async throws -> JSON {
+        guard let object = body.object else { throw ServiceError.invalid(field: "body", message: "expected a JSON object") }
+        let rowsField: String
+        let rowsValue: [JSON]
+        if let instances = object["instances"] {
+            guard let list = instances.array, !list.isEmpty else {
+                throw ServiceError.invalid(field: "instances", message: "expected a non-empty list of rows")
+            }
+            (rowsField, rowsValue) = ("instances", list)
+        } else if let inputs = object["inputs"] {
+            // Columnar: the tensor itself, or {"input": tensor} for the one named input.
+            let tensor = inputs.object.flatMap { $0.count == 1 ? $0.values.first : nil } ?? inputs
+            guard let list = tensor.array, !list.isEmpty else {
+                throw ServiceError.invalid(field: "inputs", message: "expected a non-empty tensor with the batch first")
+            }
+            (rowsField, rowsValue) = ("inputs", list)
+        } else {
+            throw ServiceError.invalid(field: "instances", message: "required: 'instances' (rows) or 'inputs' (columnar)")
+        }
+        var values: [Float] = []
+        for (index, row) in rowsValue.enumerated() {
+            let row = row.object.flatMap { $0.count == 1 ? $0.values.first : nil } ?? row
+            let before = values.count
+            func flatten(_ value: JSON) throws {
+                if let number = value.number { values.append(Float(number)) }
+                else if let list = value.array { for item in list { try flatten(item) } }
+                else { throw ServiceError.invalid(field: "\(rowsField)[\(index)]", message: "expected numbers, found \(value.brief)") }
+            }
+            try flatten(row)
+            guard values.count - before == model.inputSize else {
+                throw ServiceError.invalid(field: "\(rowsField)[\(index)]",
+                                           message: "\(values.count - before) values; the model input \(model.inputShape) needs \(model.inputSize)")
+            }
+        }
+        let outputs = try await model.predict(values, rows: rowsValue.count, raw: true)
+        let width = model.outputSize
+        let rows: [JSON] = (0..<rowsValue.count).map { row in
+            .array(outputs[(row * width)..<((row + 1) * width)].map { .number(Double($0)) })
+        }
+        return rowsField == "instances" ? ["predictions": .array(rows)] : ["outputs": .array(rows)]
+    }
+}

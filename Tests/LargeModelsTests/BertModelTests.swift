@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+@testable import LargeModels
+
+/// all-MiniLM-L6-v2 embeddings against sentence-transformers (bench/golden/make_embedding_fixtures.py).
+let minimumEmbeddingCosine: Float = 0.999
+
+@Suite(.serialized)
+struct BertModelTests {
+    struct Case: Decodable { let text: String; let ids: [Int]; let vector: [Float] }
+    struct Fixture: Decodable { let cases: [Case] }
+
+    @Test func embeddingsMatchSentenceTransformers() async throws {
+        let model = try BertModel(directory: TestAssets.require(TestAssets.miniLM))
+        let fixture = try JSONDecoder().decode(Fixture.self, from: TestAssets.fixture("minilm_embeddings.json"))
+        #expect(fixture.cases.count == 30)
+        for c in fixture.cases { #expect(model.tokenize(c.text) == c.ids, "WordPiece ids of '\(c.text)'") }
+        // One batch of all 30 (packed), and one at a time, through the service.
+        let service = EmbeddingService(model: model)
+        defer { service.shutdown() }
+        let batched = try await service.embed(fixture.cases.map(\.text))
+        for (c, v) in zip(fixture.cases, batched) {
+            let cosine = zip(c.vector, v).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            #expect(cosine >= minimumEmbeddingCosine, "'\(c.text)': cosine \(cosine)")
+            #expect(abs(v.reduce(0) { $0 + $1 * $1 } - 1) < 1e-4)
+        }
+        let single = try await service.embed([fixture.cases[3].text])
+        let cosine = zip(single[0], batched[3]).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+        #expect(cosine > 0.99999)
+    }
+}

@@ -1,0 +1,1 @@
+../NeuralNetTests/TemporaryDirectory.swift

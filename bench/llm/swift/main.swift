@@ -1,0 +1,126 @@
+// orchard-bench-llm: Orchard's side of bench/llm/run and a quick way to check
+// greedy decoding outside the test runner.
+//
+//   orchard-bench-llm greedy MODEL.gguf "user message" [N]    token ids of N greedy tokens (chat-templated)
+//   orchard-bench-llm speed MODEL.gguf PROMPT_TOKENS GEN_TOKENS STREAMS
+//       prompt tok/s (one forward over the prompt), generation tok/s over GEN_TOKENS
+//       greedy tokens, and aggregate tok/s of STREAMS concurrent streams (scheduler)
+//   orchard-bench-llm embeddings MODEL_DIR [SENTENCES.txt]
+//       sentences/s at batch 1 and 32; vectors written to $ORCHARD_BENCH_VECTORS (JSON) if set
+
+import Foundation
+import LargeModels
+
+let args = CommandLine.arguments
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+    exit(2)
+}
+guard args.count >= 3 else { fail("usage: orchard-bench-llm greedy|speed MODEL.gguf …") }
+if args[1] == "embeddings" {
+    try await embeddingBenchmark(directory: args[2], sentenceFile: args.count > 3 ? args[3] : nil)
+    exit(0)
+}
+let model = try LlamaModel(path: args[2])
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+switch args[1] {
+case "greedy":
+    let text = model.chatTemplate.render([ChatMessage(role: "user", content: args.count > 3 ? args[3] : "Hello")])
+    let prompt = model.encodePrompt(text)
+    var parameters = SamplingParameters.greedy
+    parameters.maxTokens = args.count > 4 ? Int(args[4])! : 64
+    let generator = TextGenerator(model: model)
+    let (tokens, _) = try generator.generate(prompt: prompt, parameters: parameters)
+    print("prompt:", prompt.map(String.init).joined(separator: " "))
+    print("tokens:", tokens.map(String.init).joined(separator: " "))
+    print("text:", model.tokenizer.decode(tokens, skipSpecial: true))
+case "speed":
+    let promptCount = args.count > 3 ? Int(args[3])! : 200
+    let genCount = args.count > 4 ? Int(args[4])! : 256
+    let streams = args.count > 5 ? Int(args[5])! : 8
+    // A fixed ~promptCount-token prompt: repeated English text, cut to length.
+    let base = "The quick brown fox jumps over the lazy dog while the orchard keeper counts apples and pears. "
+    let prompt = Array(model.tokenizer.encode(String(repeating: base, count: 20)).prefix(promptCount))
+    let generator = TextGenerator(model: model, contextLength: 2048)
+    _ = generator.evaluate(prompt: Array(prompt.prefix(16)))  // warm-up
+    var best = Double.infinity
+    for _ in 0..<3 {
+        let t0 = now()
+        _ = generator.evaluate(prompt: prompt)
+        best = min(best, now() - t0)
+    }
+    print(String(format: "orchard prompt: %d tokens in %.3f s = %.1f tok/s", prompt.count, best, Double(prompt.count) / best))
+    // Generation: greedy, EOS ignored, timed over genCount tokens after the first.
+    var parameters = SamplingParameters.greedy
+    parameters.maxTokens = genCount + 1
+    parameters.ignoreEndOfGeneration = true
+    let short = Array(prompt.prefix(8))
+    var count = 0
+    var t1 = 0.0
+    _ = try TextGenerator(model: model).generate(prompt: short, parameters: parameters)
+    let g = TextGenerator(model: model, contextLength: 2048)
+    let start = now()
+    _ = try g.generate(prompt: short, parameters: parameters) { _ in
+        count += 1
+        if count == 1 { t1 = now() }
+    }
+    let genElapsed = now() - start
+    _ = t1
+    print(String(format: "orchard generation: %d tokens in %.3f s = %.1f tok/s (incl. 8-token prompt)",
+                 genCount + 1, genElapsed, Double(genCount + 1) / genElapsed))
+    // Concurrent streams through the scheduler.
+    let scheduler = GenerationScheduler(model: model, slots: streams, contextLength: 1024)
+    var p2 = SamplingParameters.greedy
+    p2.maxTokens = 128
+    p2.ignoreEndOfGeneration = true
+    let t2 = now()
+    let total = try await withThrowingTaskGroup(of: Int.self) { group in
+        for i in 0..<streams {
+            let ids = Array(prompt.prefix(8 + i))
+            group.addTask {
+                var produced = 0
+                for try await event in scheduler.generate(prompt: ids, parameters: p2) {
+                    if case .finished(_, let usage) = event { produced = usage.completionTokens }
+                }
+                return produced
+            }
+        }
+        var sum = 0
+        for try await n in group { sum += n }
+        return sum
+    }
+    let elapsed = now() - t2
+    print(String(format: "orchard %d streams: %d tokens in %.3f s = %.1f tok/s aggregate", streams, total, elapsed, Double(total) / elapsed))
+default:
+    fail("unknown command \(args[1])")
+}
+
+func embeddingBenchmark(directory: String, sentenceFile: String?) async throws {
+    let model = try BertModel(directory: directory)
+    let sentences: [String]
+    if let sentenceFile {
+        sentences = try String(contentsOfFile: sentenceFile, encoding: .utf8).split(separator: "\n").map(String.init)
+    } else {
+        sentences = (0..<256).map { "Sentence number \($0) is a short example of text to embed." }
+    }
+    _ = model.embed(Array(sentences.prefix(8)))  // warm-up
+    for batch in [1, 32] {
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let t0 = now()
+            var i = 0
+            while i < sentences.count {
+                _ = model.embed(Array(sentences[i..<min(sentences.count, i + batch)]))
+                i += batch
+            }
+            best = min(best, now() - t0)
+        }
+        print(String(format: "orchard embeddings batch %d: %.1f sentences/s", batch, Double(sentences.count) / best))
+    }
+    if let out = ProcessInfo.processInfo.environment["ORCHARD_BENCH_VECTORS"] {
+        let vectors = model.embed(sentences).map { $0.map(Double.init) }
+        try JSONSerialization.data(withJSONObject: vectors).write(to: URL(fileURLWithPath: out))
+    }
+}
