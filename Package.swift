@@ -119,6 +119,8 @@ let package = Package(
             dependencies: ["LargeModels"],
             path: "bench/llm/swift"
         ),
+        // CSV parsing speed on the MNIST file (not a test).
+        .executableTarget(name: "orchard-bench-csv", dependencies: ["DataPrep"], path: "bench/csv"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CKernels"]),
         .testTarget(
             name: "NeuralNetTests",
