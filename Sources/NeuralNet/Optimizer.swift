@@ -7,6 +7,10 @@ public protocol Optimizer: AnyObject {
     func apply(to weights: [Weight])
     /// Keras' `optimizer.get_config()` subset, for model.json.
     var config: [String: JSONValue] { get }
+    /// Slot tensors and step count, named after `weights` (checkpoints).
+    func state(for weights: [(name: String, weight: Weight)]) -> OptimizerState
+    /// Restores what `state(for:)` exported; absent slots start fresh.
+    func restore(_ state: [String: [Float]], for weights: [(name: String, weight: Weight)]) throws
 }
 
 public enum OptimizerFactory {
@@ -27,6 +31,8 @@ public enum OptimizerFactory {
 /// Per-weight optimizer state, created lazily and kept in weight order.
 final class SlotStore {
     private var slots: [ObjectIdentifier: [Tensor]] = [:]
+
+    func existing(for weight: Weight) -> [Tensor]? { slots[ObjectIdentifier(weight)] }
 
     func slots(for weight: Weight, count: Int) -> [Tensor] {
         if let existing = slots[ObjectIdentifier(weight)] { return existing }

@@ -8,8 +8,8 @@ import Tensor
 public final class Adam: Optimizer {
     public var learningRate: Float
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
-    public private(set) var iterations = 0
-    private let slots = SlotStore()
+    public internal(set) var iterations = 0
+    let slotStore = SlotStore()
 
     public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,
                 weightDecay: Float = 0) {
@@ -26,7 +26,7 @@ public final class Adam: Optimizer {
         let alpha = Double(learningRate) * (1 - pow(Double(beta2), t)).squareRoot() / (1 - pow(Double(beta1), t))
         for weight in weights {
             guard let gradient = weight.value.grad else { continue }
-            let state = slots.slots(for: weight, count: 2)
+            let state = slotStore.slots(for: weight, count: 2)
             let (w, g, m, v) = (weight.value.pointer, gradient.pointer, state[0].pointer, state[1].pointer)
             Parallel.forChunks(weight.value.count, grain: Tensor.elementwiseGrain, alignment: 16) { range in
                 let i = range.lowerBound
@@ -50,7 +50,7 @@ public final class SGD: Optimizer {
     public var learningRate: Float
     public let momentum: Float
     public let nesterov: Bool
-    private let slots = SlotStore()
+    let slotStore = SlotStore()
 
     public init(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false) {
         self.learningRate = learningRate
@@ -66,7 +66,7 @@ public final class SGD: Optimizer {
             if mu == 0 {
                 for i in 0..<weight.value.count { w[i] -= lr * g[i] }
             } else {
-                let m = slots.slots(for: weight, count: 1)[0].pointer
+                let m = slotStore.slots(for: weight, count: 1)[0].pointer
                 for i in 0..<weight.value.count {
                     m[i] = mu * m[i] - lr * g[i]
                     w[i] += nesterov ? mu * m[i] - lr * g[i] : m[i]
@@ -87,7 +87,7 @@ public final class SGD: Optimizer {
 public final class RMSprop: Optimizer {
     public var learningRate: Float
     public let rho: Float, momentum: Float, epsilon: Float
-    private let slots = SlotStore()
+    let slotStore = SlotStore()
 
     public init(learningRate: Float = 0.001, rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7) {
         self.learningRate = learningRate
@@ -100,7 +100,7 @@ public final class RMSprop: Optimizer {
         let lr = learningRate
         for weight in weights {
             guard let gradient = weight.value.grad else { continue }
-            let state = slots.slots(for: weight, count: 2)
+            let state = slotStore.slots(for: weight, count: 2)
             let w = weight.value.pointer, g = gradient.pointer, v = state[0].pointer, m = state[1].pointer
             for i in 0..<weight.value.count {
                 v[i] = rho * v[i] + (1 - rho) * g[i] * g[i]

@@ -136,15 +136,18 @@ public struct SavedModel {
                           preprocessing: Preprocessing(json: document["preprocessing"]), history: history)
     }
 
-    /// Copies every weight of `model` from a safetensors file, checking names and shapes.
-    public static func loadWeights(into model: Sequential, from url: URL) throws {
+    /// Copies every weight of `model` from a safetensors file, checking names
+    /// and shapes. Tensors under `OptimizerState.prefix` (a training
+    /// checkpoint's optimizer state) are skipped when `allowOptimizerState`.
+    public static func loadWeights(into model: Sequential, from url: URL, allowOptimizerState: Bool = false) throws {
         let file: SafetensorsFile
         do { file = try SafetensorsFile(path: url.path) } catch {
             throw NeuralNetError.weightsMismatch(file: url.path, detail: "\(error)")
         }
         let expected = model.namedWeights
         let expectedNames = Set(expected.map(\.name))
-        if let extra = file.tensorNames.first(where: { !expectedNames.contains($0) }) {
+        let isOptimizerState = { (name: String) in allowOptimizerState && name.hasPrefix(OptimizerState.prefix) }
+        if let extra = file.tensorNames.first(where: { !expectedNames.contains($0) && !isOptimizerState($0) }) {
             throw NeuralNetError.weightsMismatch(file: url.path, detail: "tensor '\(extra)' belongs to no layer of the model")
         }
         for (name, weight) in expected {
@@ -159,5 +162,13 @@ public struct SavedModel {
             let values = try file.floats(name)
             values.withUnsafeBufferPointer { weight.value.pointer.update(from: $0.baseAddress!, count: values.count) }
         }
+    }
+
+    /// The optimizer state stored in a training checkpoint (empty if none).
+    public static func optimizerState(from url: URL) throws -> [String: [Float]] {
+        let file = try SafetensorsFile(path: url.path)
+        var state: [String: [Float]] = [:]
+        for name in file.tensorNames where name.hasPrefix(OptimizerState.prefix) { state[name] = try file.floats(name) }
+        return state
     }
 }

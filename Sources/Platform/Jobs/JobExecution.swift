@@ -151,7 +151,9 @@ final class JobExecution: @unchecked Sendable {
         guard let targets = data.targets else { throw ServiceError.invalid(field: "target", message: "no target column") }
         var initialEpoch = 0
         if let checkpoint = job.checkpoint {
-            try SavedModel.loadWeights(into: model, from: services.artifacts.fileURL(for: checkpoint.sha256))
+            let url = try services.artifacts.fileURL(for: checkpoint.sha256)
+            try SavedModel.loadWeights(into: model, from: url, allowOptimizerState: true)
+            try optimizer.restore(try SavedModel.optimizerState(from: url), for: model.namedWeights)
             initialEpoch = checkpoint.epoch
         }
         let progress = JobProgressCallback(execution: self, initialEpoch: initialEpoch)
@@ -255,12 +257,15 @@ final class JobProgressCallback: Callback {
         var record: [String: JSONValue] = ["epoch": .number(Double(epoch)), "seconds": .number(seconds)]
         for (key, value) in logs { record[key] = .number(value) }
         history.append(record)
-        // Checkpoint: the weights after this epoch; the shuffles replay from the seed.
+        // Checkpoint: the weights and optimizer state after this epoch; the
+        // shuffles replay from the seed.
         let model = context.trainer.model
+        let optimizerState = context.trainer.optimizer.state(for: model.namedWeights).tensors
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("orchard-checkpoint-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: file) }
         try SafetensorsWriter.write(
-            tensors: model.namedWeights.map { (name: $0.name, shape: $0.weight.value.shape, values: $0.weight.value.values) },
+            tensors: model.namedWeights.map { (name: $0.name, shape: $0.weight.value.shape, values: $0.weight.value.values) }
+                + optimizerState,
             metadata: ["format": "pt", "producer": "orchard", "epoch": String(epoch)], to: file)
         let sha256 = try execution.services.artifacts.put(fileAt: file)
         let progress = Double(epoch) / Double(context.epochs)
