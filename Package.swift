@@ -142,7 +142,7 @@ let package = Package(
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
         .testTarget(
             name: "LargeModelsTests",
-            dependencies: ["LargeModels", "ModelFormats", "TextKit", "CKernels"],
+            dependencies: ["LargeModels", "ModelFormats", "TextKit", "CKernels", "Tensor"],
             resources: [.copy("Fixtures")]
         ),
     ],

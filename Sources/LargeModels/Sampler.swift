@@ -4,6 +4,7 @@
 // ≤ 0 is greedy (argmax, lowest id on ties).
 
 import Foundation
+import Tensor
 
 public struct SamplingParameters: Sendable, Equatable, Codable {
     public var temperature: Float = 0.8
@@ -31,11 +32,11 @@ public struct SamplingParameters: Sendable, Equatable, Codable {
 
 public struct Sampler: Sendable {
     public let parameters: SamplingParameters
-    private var rng: SplitMix64
+    private var rng: RandomGenerator
 
     public init(_ parameters: SamplingParameters) {
         self.parameters = parameters
-        rng = SplitMix64(seed: parameters.seed ?? UInt64.random(in: 0...UInt64.max))
+        rng = RandomGenerator(seed: parameters.seed ?? UInt64.random(in: 0...UInt64.max))
     }
 
     /// The next token given `logits` and the tokens so far (prompt and generated, for penalties).
@@ -99,18 +100,5 @@ public struct Sampler: Sendable {
         let e = logits.map { expf(($0 - maximum) / temperature) }
         let total = e.reduce(0, +)
         return e.map { $0 / total }
-    }
-}
-
-/// SplitMix64: a small, fast, seedable generator (Steele et al.).
-struct SplitMix64: Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

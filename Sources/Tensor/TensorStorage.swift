@@ -21,11 +21,6 @@ public final class TensorStorage: @unchecked Sendable {
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
-    public convenience init(zeroedCount count: Int) {
-        self.init(uninitializedCount: count)
-        memset(pointer, 0, count * MemoryLayout<Float>.stride)
-    }
-
     public convenience init(_ values: [Float]) {
         self.init(uninitializedCount: values.count)
         values.withUnsafeBufferPointer { source in

@@ -1,4 +1,5 @@
 import CKernels
+import Tensor
 import Testing
 @testable import LargeModels
 
@@ -13,7 +14,7 @@ let maxQuantizationRelativeError: Float = 0.02
 struct QuantizedDotTests {
     /// Random weight blocks of a 32-element type with sane f16 scales.
     static func randomBlocks(type: Int, blocks: Int, seed: UInt64) -> [UInt8] {
-        var rng = SplitMix64(seed: seed)
+        var rng = RandomGenerator(seed: seed)
         let size = type == ORK_GGML_Q4_1 ? 20 : type == ORK_GGML_Q4_0 ? 18 : 34
         var bytes = (0..<(blocks * size)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         for b in 0..<blocks {
@@ -28,7 +29,7 @@ struct QuantizedDotTests {
     }
 
     static func activations(_ n: Int, seed: UInt64) -> [Float] {
-        var rng = SplitMix64(seed: seed)
+        var rng = RandomGenerator(seed: seed)
         return (0..<n).map { _ in Float(Int(rng.next() % 2001) - 1000) / 250 }
     }
 

@@ -7,6 +7,7 @@
 // must agree bit for bit across ISAs; Adam is compared within `adamTolerance`.
 
 import CKernels
+import Tensor
 import Testing
 
 /// Relative tolerance between the Adam bodies of different ISAs.
@@ -18,34 +19,15 @@ let adjointTolerance: Double = 1e-5
 
 // MARK: - helpers
 
-/// SplitMix64: a small deterministic generator, so failures reproduce.
-private struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [lo, hi).
-    mutating func float(_ lo: Float, _ hi: Float) -> Float {
-        let u = Float(next() >> 40) / Float(1 << 24)
-        return lo + (hi - lo) * u
-    }
-    mutating func int(_ upper: Int) -> Int { Int(next() % UInt64(upper)) }
-}
-
 private func randomFloats(_ count: Int, seed: UInt64, _ lo: Float = -1, _ hi: Float = 1) -> [Float] {
-    var rng = SplitMix64(seed: seed)
-    return (0..<count).map { _ in rng.float(lo, hi) }
+    var rng = RandomGenerator(seed: seed)
+    return (0..<count).map { _ in rng.uniform(lo, hi) }
 }
 
 /// Small integers as floats: many ties, to exercise "first maximum wins".
 private func randomLevels(_ count: Int, seed: UInt64, levels: Int = 4) -> [Float] {
-    var rng = SplitMix64(seed: seed)
-    return (0..<count).map { _ in Float(rng.int(levels)) - 1 }
+    var rng = RandomGenerator(seed: seed)
+    return (0..<count).map { _ in Float(Int.random(in: 0..<levels, using: &rng)) - 1 }
 }
 
 private let allISAs: [ork_isa] = [ORK_ISA_SCALAR, ORK_ISA_AVX2, ORK_ISA_AVX512]

@@ -7,6 +7,7 @@
 // bit, for every ISA.
 
 import CKernels
+import Tensor
 import Testing
 
 /// Relative tolerance of a GEMM result against the reference, per element,
@@ -16,25 +17,10 @@ let gemmTolerance: Double = 1e-5
 
 // MARK: - helpers
 
-/// SplitMix64: a small deterministic generator, so failures reproduce.
-private struct GEMMRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    mutating func float() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
-}
-
 /// At least one element, so `baseAddress` is never nil.
 private func gemmRandom(_ count: Int, seed: UInt64) -> [Float] {
-    var rng = GEMMRandom(seed: seed)
-    return (0..<max(count, 1)).map { _ in rng.float() }
+    var rng = RandomGenerator(seed: seed)
+    return (0..<max(count, 1)).map { _ in rng.uniform(-1, 1) }
 }
 
 enum GEMMTestOp: String, CaseIterable, CustomStringConvertible {
