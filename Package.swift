@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "Platform",
             dependencies: [
-                "Tensor", "NeuralNet", "DataPrep", "ModelFormats",
+                "Tensor", "NeuralNet", "DataPrep", "ModelFormats", "ClassicML",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),

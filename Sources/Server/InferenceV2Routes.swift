@@ -22,6 +22,10 @@ enum InferenceV2Routes {
                 let model = try await deployments.route(name: try context.parameter("name"), version: context.parameters.get("version"),
                                                         by: try context.caller())
                 let deployment = try await deployments.get(name: try context.parameter("name"), by: try context.caller())
+                if model.tabularInputs != nil {
+                    return JSONResponse.make(TabularInferenceV2.metadata(model: model, name: deployment.name,
+                                                                         versions: deployment.traffic.keys.sorted()))
+                }
                 return JSONResponse.make([
                     "name": .string(deployment.name), "versions": .array(deployment.traffic.keys.sorted().map { .string(String($0)) }),
                     "platform": "orchard",
@@ -60,6 +64,9 @@ enum InferenceV2Routes {
         let request: JSON
         do { request = try JSON.parse(Data(headerBytes)) } catch {
             throw ServiceError.invalid(field: "body", message: "malformed JSON inference request")
+        }
+        if model.tabularInputs != nil {
+            return try TabularInferenceV2.infer(request: request, binary: Data(binary), model: model, modelName: model.name)
         }
         guard let inputs = request["inputs"]?.array, inputs.count == 1, let input = inputs[0].object else {
             throw ServiceError.invalid(field: "inputs", message: "expected exactly one input tensor (the model has one input, 'input')")

@@ -670,17 +670,30 @@ components:
         rows: {type: array, items: {type: object}}
     JobCreate:
       type: object
-      required: [dataset, target, model, register_as]
+      description: >-
+        A network ("model", "target" required) or a classical estimator ("estimator" instead of "model";
+        "target" optional for clustering and PCA; "preprocessing" takes scale/impute/encode; "training" only seed).
+      required: [dataset, register_as]
       additionalProperties: false
       properties:
         dataset: {type: string}
         target: {type: string}
         model: {type: object, description: "Keras model.to_json() or an Orchard spec"}
+        estimator:
+          type: object
+          required: [name]
+          additionalProperties: false
+          properties:
+            name: {type: string, description: "random_forest, svc, logistic_regression, … (orchard train --help lists them)"}
+            params: {type: object, description: "scikit-learn parameter names and values, e.g. {\"n_estimators\": 100}"}
         preprocessing:
           type: object
           additionalProperties: false
           properties:
-            rescale: {type: number}
+            rescale: {type: number, description: networks}
+            scale: {type: string, enum: [standard, minmax], description: estimators}
+            impute: {type: string, enum: [mean, median, most_frequent], description: estimators}
+            encode: {type: string, enum: [onehot, ordinal], description: estimators}
         training:
           type: object
           additionalProperties: false

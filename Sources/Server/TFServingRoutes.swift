@@ -43,6 +43,7 @@ enum TFServingRoutes {
 
     static func predict(_ body: JSON, model: LoadedModel) async throws -> JSON {
         guard let object = body.object else { throw ServiceError.invalid(field: "body", message: "expected a JSON object") }
+        if model.tabularInputs != nil { return try TabularTFServing.predict(object, model: model) }
         let rowsField: String
         let rowsValue: [JSON]
         if let instances = object["instances"] {

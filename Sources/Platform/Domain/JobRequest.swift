@@ -19,24 +19,29 @@ public struct JobRequest: Codable, Sendable, Equatable {
 
     public var dataset: String
     public var target: String
-    public var model: JSONValue
+    /// A network (Keras JSON or Orchard spec), or else…
+    public var model: JSONValue?
+    /// …a classical estimator with its tabular preprocessing.
+    public var estimator: EstimatorRequest?
     public var rescale: Float?
     public var training: Training
     public var testDataset: String?
     public var registerAs: String
 
-    public init(dataset: String, target: String, model: JSONValue, rescale: Float? = nil, training: Training = Training(),
-                testDataset: String? = nil, registerAs: String) {
+    public init(dataset: String, target: String, model: JSONValue? = nil, estimator: EstimatorRequest? = nil,
+                rescale: Float? = nil, training: Training = Training(), testDataset: String? = nil, registerAs: String) {
         self.dataset = dataset
         self.target = target
         self.model = model
+        self.estimator = estimator
         self.rescale = rescale
         self.training = training
         self.testDataset = testDataset
         self.registerAs = registerAs
     }
 
-    static let fields: Set<String> = ["dataset", "target", "model", "preprocessing", "training", "test_dataset", "register_as"]
+    static let fields: Set<String> = ["dataset", "target", "model", "estimator", "preprocessing", "training", "test_dataset",
+                                      "register_as"]
     static let trainingFields: Set<String> = ["epochs", "batch_size", "optimizer", "learning_rate", "loss", "metrics",
                                               "validation_split", "seed"]
 
@@ -47,11 +52,20 @@ public struct JobRequest: Codable, Sendable, Equatable {
             throw ServiceError.invalid(field: unknown, message: "unknown field; expected one of \(fields.sorted().joined(separator: ", "))")
         }
         let dataset = try requiredString(object, "dataset")
-        let target = try requiredString(object, "target")
         let registerAs = try requiredString(object, "register_as")
         try ResourceName.validate(registerAs, field: "register_as")
+        if let estimator = object["estimator"], !estimator.isNull {
+            guard object["model"] == nil else {
+                throw ServiceError.invalid(field: "estimator", message: "give either 'model' (a network) or 'estimator', not both")
+            }
+            // Clustering and PCA need no target; a named one is left out of the features.
+            let target = try object["target"].map { try string($0, "target") } ?? ""
+            return try parseEstimatorJob(object, estimator: estimator, dataset: dataset, target: target, registerAs: registerAs)
+        }
+        let target = try requiredString(object, "target")
         guard let model = object["model"], model.object != nil else {
-            throw ServiceError.invalid(field: "model", message: "required: a Keras model.to_json() object or an Orchard spec")
+            throw ServiceError.invalid(field: "model", message: "required: a Keras model.to_json() object or an Orchard spec "
+                                       + "(or 'estimator' for classical ML)")
         }
         do { _ = try ModelSpec(document: model, source: "model").build(seed: 0) } catch {
             throw ServiceError.invalid(field: "model", message: "\(error)")

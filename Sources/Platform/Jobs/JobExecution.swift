@@ -26,6 +26,8 @@ final class JobExecution: @unchecked Sendable {
         var cancelled: String?
         var metrics: [String: JSONValue] = [:]
         var savedModel: URL?
+        /// What the registry shows as the version's spec: the Keras JSON, or the estimator and its parameters.
+        var spec: JSONValue = .null
         var evaluatedOn = ""
     }
 
@@ -51,7 +53,10 @@ final class JobExecution: @unchecked Sendable {
                 testDataset = found
             }
             let outcome = try await ThreadBridge.run(name: "orchard-job-\(job.id)") {
-                try self.train(dataset: dataset, testDataset: testDataset)
+                if let estimator = self.job.request.estimator {
+                    return try self.fit(estimator, dataset: dataset, testDataset: testDataset)
+                }
+                return try self.train(dataset: dataset, testDataset: testDataset)
             }
             if let reason = outcome.cancelled {
                 if reason == JobExecution.leaseLost { return }  // another worker owns the job now
@@ -69,12 +74,11 @@ final class JobExecution: @unchecked Sendable {
             for name in ["model.json", "weights.safetensors"] {
                 files[name] = try services.artifacts.put(fileAt: directory.appendingPathComponent(name))
             }
-            let saved = try SavedModel.load(from: directory)
             var evaluated = outcome.metrics
             evaluated["evaluated_on"] = .string(outcome.evaluatedOn)
             let metrics = evaluated
             let version = try await store.createModelVersion(ModelVersion(
-                tenantID: job.tenantID, name: job.request.registerAs, version: 0, spec: saved.model.kerasJSON,
+                tenantID: job.tenantID, name: job.request.registerAs, version: 0, spec: outcome.spec,
                 metrics: metrics,
                 lineage: .init(datasetID: dataset.id, datasetSHA256: dataset.sha256, jobID: job.id,
                                seed: job.request.training.seed, orchardVersion: services.orchardVersion),
@@ -125,23 +129,34 @@ final class JobExecution: @unchecked Sendable {
         }
     }
 
-    /// Samples of a stored dataset shaped for the model; errors name the dataset, not the file.
-    func samples(_ dataset: Dataset, inputShape: [Int]) throws -> TabularSamples {
+    /// The stored file of a CSV dataset.
+    func csvPath(_ dataset: Dataset, field: String) throws -> String {
         guard dataset.format == "csv" else {
-            throw ServiceError.invalid(field: "dataset", message: "training reads CSV datasets; '\(dataset.id)' is \(dataset.format)")
+            throw ServiceError.invalid(field: field, message: "training reads CSV datasets; '\(dataset.id)' is \(dataset.format)")
         }
-        let path = try services.artifacts.fileURL(for: dataset.sha256).path
-        do {
-            return try TabularSamples(csvPath: path, target: job.request.target, requireTarget: true,
-                                      rescale: job.request.rescale, inputShape: inputShape)
-        } catch {
-            throw ServiceError.invalid(field: "dataset", message: "\(error)".replacingOccurrences(of: path, with: "dataset '\(dataset.id)'"))
+        return try services.artifacts.fileURL(for: dataset.sha256).path
+    }
+
+    /// Runs `body` on a dataset's file; errors name the dataset, not the file.
+    func reading<T>(_ dataset: Dataset, field: String, _ body: (String) throws -> T) throws -> T {
+        let path = try csvPath(dataset, field: field)
+        do { return try body(path) } catch let error as ServiceError { throw error } catch {
+            throw ServiceError.invalid(field: field, message: "\(error)".replacingOccurrences(of: path, with: "dataset '\(dataset.id)'"))
+        }
+    }
+
+    /// Samples of a stored dataset shaped for the model.
+    func samples(_ dataset: Dataset, inputShape: [Int], field: String = "dataset") throws -> TabularSamples {
+        try reading(dataset, field: field) { path in
+            try TabularSamples(csvPath: path, target: job.request.target, requireTarget: true,
+                               rescale: job.request.rescale, inputShape: inputShape)
         }
     }
 
     func train(dataset: Dataset, testDataset: Dataset?) throws -> Outcome {
         let request = job.request, settings = request.training
-        let spec = try ModelSpec(document: request.model, source: "model")
+        guard let document = request.model else { throw ServiceError.invalid(field: "model", message: "required") }
+        let spec = try ModelSpec(document: document, source: "model")
         let model = try spec.build(seed: settings.seed)
         let loss = try Loss(kerasName: settings.loss)
         let metrics = try settings.metrics.filter { $0 != "loss" }.map { try Metric(kerasName: $0) }
@@ -170,7 +185,7 @@ final class JobExecution: @unchecked Sendable {
         var outcome = Outcome()
         let evaluation: (inputs: Tensor, targets: Tensor)
         if let testDataset {
-            let test = try samples(testDataset, inputShape: spec.inputShape)
+            let test = try samples(testDataset, inputShape: spec.inputShape, field: "test_dataset")
             guard let testTargets = test.targets else { throw ServiceError.invalid(field: "test_dataset", message: "no target column") }
             evaluation = (test.inputs, testTargets)
             outcome.evaluatedOn = "test_dataset"
@@ -211,6 +226,7 @@ final class JobExecution: @unchecked Sendable {
             try JSONValue.object(document).serialized(pretty: true).write(to: jsonURL, options: .atomic)
         }
         outcome.savedModel = directory
+        outcome.spec = model.kerasJSON
         return outcome
     }
 }

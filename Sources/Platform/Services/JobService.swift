@@ -13,11 +13,12 @@ public struct JobService: Sendable {
         guard let dataset = try await store.dataset(tenantID: principal.tenantID, id: request.dataset) else {
             throw ServiceError.invalid(field: "dataset", message: "no dataset '\(request.dataset)'")
         }
-        guard dataset.schema.contains(where: { $0.name == request.target }) else {
+        guard (request.estimator != nil && request.target.isEmpty) || dataset.schema.contains(where: { $0.name == request.target }) else {
             throw ServiceError.invalid(field: "target", message: "dataset '\(dataset.id)' has no column '\(request.target)'; "
                                        + "columns: \(dataset.schema.map(\.name).joined(separator: ", "))")
         }
-        if let nonNumeric = dataset.schema.first(where: { $0.type == .string }) {
+        // Networks read numbers; estimators encode text columns with their recipe.
+        if request.estimator == nil, let nonNumeric = dataset.schema.first(where: { $0.type == .string }) {
             throw ServiceError.invalid(field: "dataset", message: "column '\(nonNumeric.name)' is not numeric; training reads numeric CSV")
         }
         if let id = request.testDataset {

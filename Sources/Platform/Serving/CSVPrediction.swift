@@ -10,6 +10,7 @@ public enum CSVPrediction {
         do { table = try TextTable.parseCSV(csv, source: "body") } catch {
             throw ServiceError.invalid(field: "body", message: "\(error)")
         }
+        if model.estimator != nil { return try predictTabular(table, model: model) }
         var columns = Array(table.columnNames.indices)
         if let target = model.preprocessing.target, let index = table.columnNames.firstIndex(of: target) {
             columns.removeAll { $0 == index }
@@ -43,6 +44,25 @@ public enum CSVPrediction {
                 return .number(Double(slice.indices.max { slice[$0] < slice[$1] }! - row * width))
             })
         }
+        return .object(result)
+    }
+
+    /// An estimator takes the raw cells, strings and blanks included; the
+    /// answer carries labels, and probabilities when the model has them.
+    static func predictTabular(_ table: TextTable, model: LoadedModel) throws -> JSON {
+        guard !table.rows.isEmpty else { throw ServiceError.invalid(field: "body", message: "no data rows") }
+        var cells: [String: [String?]] = [:]
+        for (index, name) in table.columnNames.enumerated() {
+            cells[name] = table.rows.map { row in row[index].flatMap { $0.isEmpty ? nil : $0 } }
+        }
+        let predictions = try model.predict(cells: cells, rows: table.rows.count, field: "body")
+        var result: [String: JSON] = ["model": .string(model.name), "version": .number(Double(model.version)),
+                                      "predictions": .array(predictions.labels)]
+        if let probabilities = predictions.probabilities {
+            result["classes"] = .array(predictions.classes.map(JSON.string))
+            result["probabilities"] = .array(probabilities.map { .array($0.map(JSON.number)) })
+        }
+        if let components = predictions.components { result["components"] = .array(components.map { .array($0.map(JSON.number)) }) }
         return .object(result)
     }
 }
