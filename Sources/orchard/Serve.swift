@@ -57,7 +57,7 @@ struct Serve: AsyncParsableCommand {
             }
         } catch {
             await platform.shutdown()
-            throw ValidationError(String(describing: error))
+            throw error  // names the file and the problem
         }
         for entry in platform.pretrained.visible(to: Principal(tenantID: Tenant.adminID, isAdmin: true, keyPrefix: "")) {
             print(PretrainedSummary.line(entry))
