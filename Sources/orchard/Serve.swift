@@ -49,6 +49,7 @@ struct Serve: AsyncParsableCommand {
         let presetKey = ProcessInfo.processInfo.environment["ORCHARD_ADMIN_KEY"]
         if let key = try await platform.auth.bootstrapAdmin(presetKey: presetKey) {
             print("Admin API key (shown once, keep it): \(key)")
+            fflush(stdout)  // before loading models, which may fail
         }
         do {
             try await platform.pretrained.loadCommandLine(pretrained)
@@ -70,7 +71,6 @@ struct Serve: AsyncParsableCommand {
         await platform.shutdown()
     }
 }
-
 
 /// One line per served pretrained model for `orchard serve`'s log: what it
 /// is and the memory it holds.
