@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // OpenBLAS through its CBLAS header (Debian: libopenblas-dev).
@@ -80,7 +81,7 @@ let package = Package(
         .target(
             name: "Platform",
             dependencies: [
-                "Tensor", "NeuralNet", "DataPrep", "ModelFormats", "ClassicML",
+                "Tensor", "NeuralNet", "DataPrep", "ModelFormats", "ClassicML", "LargeModels",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
@@ -93,7 +94,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Platform",
+                "Platform", "LargeModels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -105,6 +106,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // Per-op timings of the seed CNN's training step (not a test).
@@ -133,9 +135,10 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Platform",
+                "Server", "Platform", "LargeModels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(name: "TextKitTests", dependencies: ["TextKit"], resources: [.copy("Fixtures")]),

@@ -463,6 +463,80 @@ paths:
           $ref: '#/components/responses/Error'
         "404":
           $ref: '#/components/responses/Error'
+  /api/v1/pretrained:
+    post:
+      operationId: registerPretrained
+      summary: "Load a GGUF chat model or a sentence-embedding folder and serve it on the OpenAI routes; kept across restarts (admin)"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/PretrainedCreate'
+      responses:
+        "201":
+          description: loaded
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Pretrained'
+        "400":
+          $ref: '#/components/responses/Error'
+        "401":
+          $ref: '#/components/responses/Error'
+        "403":
+          $ref: '#/components/responses/Error'
+        "409":
+          $ref: '#/components/responses/Error'
+    get:
+      operationId: listPretrained
+      summary: "Pretrained models, from the command line and registered (admin)"
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/PretrainedList'
+        "401":
+          $ref: '#/components/responses/Error'
+        "403":
+          $ref: '#/components/responses/Error'
+  /api/v1/pretrained/{name}:
+    parameters:
+      - name: name
+        in: path
+        required: true
+        schema:
+          type: string
+    get:
+      operationId: getPretrained
+      summary: "A pretrained model: status, slots, memory (admin)"
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Pretrained'
+        "401":
+          $ref: '#/components/responses/Error'
+        "403":
+          $ref: '#/components/responses/Error'
+        "404":
+          $ref: '#/components/responses/Error'
+    delete:
+      operationId: unloadPretrained
+      summary: "Stop serving a pretrained model (requests in progress finish) and forget its registration (admin)"
+      responses:
+        "204":
+          description: done
+        "401":
+          $ref: '#/components/responses/Error'
+        "403":
+          $ref: '#/components/responses/Error'
+        "404":
+          $ref: '#/components/responses/Error'
   /api/v1/deployments:
     post:
       operationId: createDeployment
@@ -756,6 +830,39 @@ components:
       type: object
       properties:
         models: {type: array, items: {type: object}}
+    PretrainedCreate:
+      type: object
+      required: [name, kind, path]
+      additionalProperties: false
+      properties:
+        name: {type: string, description: "the model id on /v1/models"}
+        kind: {type: string, enum: [llm, embeddings]}
+        path: {type: string, description: "GGUF file (llm) or sentence-transformers folder (embeddings), on the server"}
+        tenants: {type: array, items: {type: string}, description: "tenant ids allowed; absent: every tenant"}
+        parallel: {type: integer, minimum: 1, maximum: 256, description: "generation slots (llm)"}
+        context_length: {type: integer, minimum: 16, description: "tokens per slot (llm)"}
+    Pretrained:
+      type: object
+      properties:
+        name: {type: string}
+        kind: {type: string, enum: [llm, embeddings]}
+        path: {type: string}
+        tenants: {type: [array, "null"], items: {type: string}}
+        source: {type: string, enum: [command_line, api]}
+        status: {type: string, enum: [loaded, failed]}
+        error: {type: [string, "null"]}
+        created_at: {type: string, format: date-time}
+        parallel: {type: integer}
+        context_length: {type: integer}
+        weight_bytes: {type: integer}
+        kv_cache_bytes_per_slot: {type: integer}
+        active: {type: integer}
+        waiting: {type: integer}
+        dimension: {type: integer}
+    PretrainedList:
+      type: object
+      properties:
+        pretrained: {type: array, items: {$ref: '#/components/schemas/Pretrained'}}
     DeploymentCreate:
       type: object
       required: [name, model]

@@ -8,15 +8,11 @@ import Platform
 enum TFServingRoutes {
     static func register(_ router: Router<OrchardRequestContext>, platform: OrchardPlatform) {
         let deployments = platform.deployments
-        for suffix in ["", "/versions/{version}"] {
-            router.get(RouterPath("/v1/models/{name}" + suffix)) { _, context in
-                let deployment = try await deployments.get(name: try context.parameter("name"), by: try context.caller())
-                let versions = deployment.traffic.keys.sorted().filter { context.parameters.get("version") == nil || String($0) == context.parameters.get("version") }
-                guard !versions.isEmpty else { throw ServiceError.notFound(kind: "version", id: context.parameters.get("version") ?? "") }
-                return JSONResponse.make(["model_version_status": .array(versions.map { version in
-                    ["version": .string(String(version)), "state": "AVAILABLE", "status": ["error_code": "OK", "error_message": ""]]
-                })])
-            }
+        // GET /v1/models/{name} is registered by OpenAIRoutes: an OpenAI model
+        // object for a pretrained model, else `status` below.
+        router.get("/v1/models/{name}/versions/{version}") { _, context in
+            try await status(platform: platform, name: try context.parameter("name"), version: try context.parameter("version"),
+                             by: try context.caller())
         }
         // Same parameter names as the GET routes: the router shares the nodes.
         router.post("/v1/models/{name}") { request, context in
@@ -39,6 +35,16 @@ enum TFServingRoutes {
                                                     by: try context.caller())
             return JSONResponse.make(try await predict(body, model: model))
         }
+    }
+
+    /// A deployment's versions (or one of them) as TF Serving's `model_version_status`.
+    static func status(platform: OrchardPlatform, name: String, version: String?, by principal: Principal) async throws -> Response {
+        let deployment = try await platform.deployments.get(name: name, by: principal)
+        let versions = deployment.traffic.keys.sorted().filter { version == nil || String($0) == version }
+        guard !versions.isEmpty else { throw ServiceError.notFound(kind: "version", id: version ?? "") }
+        return JSONResponse.make(["model_version_status": .array(versions.map { version in
+            ["version": .string(String(version)), "state": "AVAILABLE", "status": ["error_code": "OK", "error_message": ""]]
+        })])
     }
 
     static func predict(_ body: JSON, model: LoadedModel) async throws -> JSON {

@@ -14,6 +14,8 @@ public final class OrchardPlatform: Sendable {
         /// Largest dataset upload in bytes (413 past it).
         public var maxUploadBytes = 512 << 20
         public var orchardVersion = "0.1.0"
+        /// Defaults for pretrained language and embedding models.
+        public var pretrained = PretrainedModels.Configuration()
         public init() {}
     }
 
@@ -25,6 +27,8 @@ public final class OrchardPlatform: Sendable {
     public let jobs: JobService
     public let models: ModelRegistry
     public let deployments: DeploymentService
+    /// GGUF chat models and sentence-embedding models (OpenAI-compatible routes).
+    public let pretrained: PretrainedModels
     public let hub: JobEventHub
     public let workers: JobWorkerPool
 
@@ -42,6 +46,7 @@ public final class OrchardPlatform: Sendable {
         jobs = JobService(store: store, hub: hub, workers: workers)
         models = ModelRegistry(store: store, artifacts: artifacts)
         deployments = DeploymentService(store: store, artifacts: artifacts)
+        pretrained = PretrainedModels(store: store, configuration: configuration.pretrained)
     }
 
     /// The live wiring: SQLite (or `databaseURL`) and artifacts under `dataDirectory`.
@@ -68,6 +73,7 @@ public final class OrchardPlatform: Sendable {
     public func shutdown() async {
         await workers.stop()
         deployments.shutdown()
+        pretrained.shutdown()
         try? await store.storage.close()
     }
 }
