@@ -18,6 +18,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-upload-mb"), help: "Largest dataset upload, in MiB.") var maxUploadMB = 512
     @Option(name: .customLong("lease-seconds"), help: "A job whose worker stops renewing for this long is run again.")
     var leaseSeconds = 30.0
+    @OptionGroup var limits: ServeLimits
 
     func run() async throws {
         var configuration = OrchardPlatform.Configuration()
@@ -25,6 +26,7 @@ struct Serve: AsyncParsableCommand {
         configuration.workers.leaseSeconds = leaseSeconds
         configuration.maxUploadBytes = maxUploadMB << 20
         configuration.orchardVersion = OrchardVersion.current
+        limits.apply(to: &configuration)
         let platform = try await OrchardPlatform.open(dataDirectory: URL(fileURLWithPath: dataDir), databaseURL: database,
                                                       configuration: configuration)
         let presetKey = ProcessInfo.processInfo.environment["ORCHARD_ADMIN_KEY"]
@@ -32,7 +34,7 @@ struct Serve: AsyncParsableCommand {
             print("Admin API key (shown once, keep it): \(key)")
         }
         platform.start()
-        let server = OrchardServer.build(platform: platform, host: host, port: port)
+        let server = OrchardServer.build(platform: platform, host: host, port: port, options: limits.serverOptions)
         print("Orchard listening on http://\(host):\(port) (data in \(dataDir), \(workers) worker(s))")
         fflush(stdout)  // the admin key must reach a log file before anything else happens
         try await server.application.runService()
