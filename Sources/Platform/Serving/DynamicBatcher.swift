@@ -5,7 +5,9 @@ import Tensor
 /// Triton-style dynamic batching across concurrent callers: requests queue
 /// up; each replica thread takes the oldest, adds whatever else is queued
 /// up to `maxBatchSize` rows, runs one forward pass, and hands each caller
-/// back its own rows. Replicas are separate model copies, one thread each.
+/// back its own rows. Replicas are separate model copies, one thread each,
+/// and each runs its forward passes serially on that thread (the kernels'
+/// thread pool stays free of them): scale a deployment with replicas.
 ///
 /// A replica holds a batch open (up to `maxQueueDelay`) only for requests
 /// known to be on their way: the server announces a request (`announce`)
@@ -85,6 +87,8 @@ final class DynamicBatcher: @unchecked Sendable {
     }
 
     private func serve(_ model: Sequential) {
+        // Replicas are the parallelism: each runs its forward passes on its own thread.
+        Parallel.runSerially(onCurrentThread: true)
         while true {
             condition.lock()
             while queue.isEmpty && !stopped { condition.wait() }
