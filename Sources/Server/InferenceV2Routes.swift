@@ -85,9 +85,15 @@ enum InferenceV2Routes {
             headerBytes = body.getSlice(at: body.readerIndex, length: jsonLength)!
             binary = body.getSlice(at: body.readerIndex + jsonLength, length: body.readableBytes - jsonLength)!
         }
-        let request: JSON
-        do { request = try JSONReader.parse(headerBytes) } catch {
-            throw ServiceError.invalid(field: "body", message: "malformed JSON inference request: \(error)")
+        // Tensors straight into floats; anything unusual takes the general path and its precise errors.
+        var request: JSON
+        var parsedData: [[Float]?] = []
+        if let fast = try? JSONReader.parseInferenceRequest(headerBytes) {
+            (request, parsedData) = fast
+        } else {
+            do { request = try JSONReader.parse(headerBytes) } catch {
+                throw ServiceError.invalid(field: "body", message: "malformed JSON inference request: \(error)")
+            }
         }
         guard let inputs = request["inputs"]?.array, inputs.count == 1, let input = inputs[0].object else {
             throw ServiceError.invalid(field: "inputs", message: "expected exactly one input tensor (the model has one input, 'input')")
@@ -112,6 +118,12 @@ enum InferenceV2Routes {
             values = try binary.withUnsafeReadableBytes {
                 try TensorCodec.decodeBinary(UnsafeRawBufferPointer(rebasing: $0.prefix(size)), datatype: datatype, count: rows * perRow)
             }
+        } else if let parsed = parsedData.first ?? nil {
+            try TensorCodec.checkJSONDatatype(datatype)
+            guard parsed.count == rows * perRow else {
+                throw ServiceError.invalid(field: "inputs[0].data", message: "\(parsed.count) values; the shape needs \(rows * perRow)")
+            }
+            values = parsed
         } else {
             guard let data = input["data"] else { throw ServiceError.invalid(field: "inputs[0].data", message: "required") }
             values = try TensorCodec.decodeJSON(data, datatype: datatype, count: rows * perRow)
@@ -166,10 +178,14 @@ enum TensorCodec {
     static let datatypes = ["FP32", "FP64", "FP16", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64", "BOOL"]
 
     /// Values from a flat or nested JSON array.
-    static func decodeJSON(_ data: JSON, datatype: String, count: Int) throws -> [Float] {
+    static func checkJSONDatatype(_ datatype: String) throws {
         guard datatypes.contains(datatype), datatype != "BOOL" else {
             throw ServiceError.invalid(field: "inputs[0].datatype", message: "unsupported datatype '\(datatype)'; send FP32")
         }
+    }
+
+    static func decodeJSON(_ data: JSON, datatype: String, count: Int) throws -> [Float] {
+        try checkJSONDatatype(datatype)
         var values: [Float] = []
         values.reserveCapacity(count)
         func flatten(_ value: JSON) throws {

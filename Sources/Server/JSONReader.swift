@@ -34,6 +34,47 @@ enum JSONReader {
         return value
     }
 
+    /// An Open Inference Protocol request with each input's `data` read
+    /// straight into floats (no `JSON` value per number): the request without
+    /// the `data` members, and per input its flattened values (nil when it
+    /// has no `data`). Fails, for the caller to fall back to `parse` and its
+    /// precise errors, on anything unusual (`data` not all numbers, no
+    /// `inputs` array of objects).
+    static func parseInferenceRequest(_ buffer: ByteBuffer) throws -> (request: JSON, data: [[Float]?]) {
+        try buffer.withUnsafeReadableBytes { raw in
+            var reader = Reader(bytes: raw.bindMemory(to: UInt8.self))
+            reader.skipWhitespace()
+            guard reader.current == UInt8(ascii: "{") else { throw reader.error("expected an object") }
+            var data: [[Float]?] = []
+            var members: [String: JSON] = [:]
+            try reader.members(depth: 1) { reader, key in
+                guard key == "inputs" else { return try reader.value(depth: 1) }
+                guard reader.current == UInt8(ascii: "["), members["inputs"] == nil else { throw reader.error("expected one array of inputs") }
+                var inputs: [JSON] = []
+                try reader.elements(depth: 2) { reader in
+                    guard reader.current == UInt8(ascii: "{") else { throw reader.error("expected an input object") }
+                    var values: [Float]?
+                    var input: [String: JSON] = [:]
+                    try reader.members(depth: 3) { reader, field in
+                        guard field == "data" else { return try reader.value(depth: 3) }
+                        guard values == nil else { throw reader.error("duplicate data") }
+                        var floats: [Float] = []
+                        floats.reserveCapacity(1024)
+                        try reader.numbers(into: &floats, depth: 4)
+                        values = floats
+                        return nil
+                    } store: { input[$0] = input[$0] ?? $1 }
+                    inputs.append(.object(input))
+                    data.append(values)
+                }
+                return .array(inputs)
+            } store: { members[$0] = members[$0] ?? $1 }
+            reader.skipWhitespace()
+            guard reader.index == reader.bytes.count else { throw reader.error("unexpected content after the JSON value") }
+            return (.object(members), data)
+        }
+    }
+
     struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
@@ -199,6 +240,72 @@ enum JSONReader {
                 index += 1
             }
             return code
+        }
+
+        /// An object's members, each value read by `read` (at the value's
+        /// first byte) and handed to `store` unless nil.
+        mutating func members(depth: Int, read: (inout Reader, String) throws -> JSON?, store: (String, JSON) -> Void) throws {
+            guard depth <= JSONReader.maxDepth else { throw error("nested deeper than \(JSONReader.maxDepth) levels") }
+            index += 1
+            skipWhitespace()
+            if current == UInt8(ascii: "}") {
+                index += 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                guard current == UInt8(ascii: "\"") else { throw error("expected a string key in an object") }
+                let key = try string()
+                skipWhitespace()
+                guard current == UInt8(ascii: ":") else { throw error("expected ':' after an object key") }
+                index += 1
+                skipWhitespace()
+                if let value = try read(&self, key) { store(key, value) }
+                skipWhitespace()
+                switch current {
+                case UInt8(ascii: ","): index += 1
+                case UInt8(ascii: "}"):
+                    index += 1
+                    return
+                default: throw error("expected ',' or '}' in an object")
+                }
+            }
+        }
+
+        /// An array's elements, each read by `read` at its first byte.
+        mutating func elements(depth: Int, read: (inout Reader) throws -> Void) throws {
+            guard depth <= JSONReader.maxDepth else { throw error("nested deeper than \(JSONReader.maxDepth) levels") }
+            index += 1
+            skipWhitespace()
+            if current == UInt8(ascii: "]") {
+                index += 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                try read(&self)
+                skipWhitespace()
+                switch current {
+                case UInt8(ascii: ","): index += 1
+                case UInt8(ascii: "]"):
+                    index += 1
+                    return
+                default: throw error("expected ',' or ']' in an array")
+                }
+            }
+        }
+
+        /// A number, or arrays of them nested to any depth, appended flat.
+        mutating func numbers(into values: inout [Float], depth: Int) throws {
+            guard let byte = current else { throw error("unexpected end of JSON") }
+            switch byte {
+            case UInt8(ascii: "["):
+                try elements(depth: depth) { reader in try reader.numbers(into: &values, depth: depth + 1) }
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                values.append(Float(try number()))
+            default:
+                throw error("expected a number")
+            }
         }
 
         static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Platform
 @testable import Server
 import Testing
@@ -25,6 +26,24 @@ import Testing
         for value in stride(from: -2.0, through: 2.0, by: 0.0137) {
             let text = String(value)
             #expect(try JSONReader.parse(Data(text.utf8)) == .number(Double(text)!), "\(text)")
+        }
+    }
+
+    @Test func inferenceRequestsReadTensorsStraightIntoFloats() throws {
+        let body = #"{"id": "x", "inputs": [{"name": "input", "shape": [2, 2], "datatype": "FP32", "data": [[0, 1.5], [-2e1, 255]]},"#
+            + #" {"name": "b", "data": 7}, {"name": "c"}], "outputs": [{"name": "output"}]}"#
+        let (request, data) = try JSONReader.parseInferenceRequest(ByteBuffer(string: body))
+        var expected = try JSON.parse(Data(body.utf8)).object!
+        expected["inputs"] = .array(expected["inputs"]!.array!.map { input in
+            var object = input.object!
+            object["data"] = nil
+            return .object(object)
+        })
+        #expect(request == .object(expected))
+        #expect(data == [[0, 1.5, -20, 255], [7], nil])
+        for unusual in [#"{"inputs": [{"data": [1, "a"]}]}"#, #"{"inputs": {"data": [1]}}"#, #"[1]"#, #"{"inputs": [1]}"#,
+                        #"{"inputs": [{"data": [1], "data": [2]}]}"#] {
+            #expect(throws: JSONReader.SyntaxError.self, "\(unusual)") { try JSONReader.parseInferenceRequest(ByteBuffer(string: unusual)) }
         }
     }
 
