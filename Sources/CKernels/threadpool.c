@@ -105,6 +105,10 @@ static void start_pool(void) {
     pool.started = 1;
 }
 
+void ork_thread_serial(int serial) {
+    in_task = serial ? 1 : 0;
+}
+
 int ork_thread_count(void) {
     pthread_once(&pool_once, start_pool);
     return pool.threads;

@@ -22,26 +22,24 @@ enum DatasetRoutes {
             if !isMultipart, name?.isEmpty ?? true { throw ServiceError.invalid(field: "name", message: "required: ?name=NAME") }
             let upload = try platform.artifacts.beginUpload()
             let stored: (sha256: String, bytes: Int)
+            var received = 0
             do {
                 if isMultipart {
-                    let part = try await Multipart.firstFile(request: request, contentType: contentType, limit: limit)
+                    let part = try await streamMultipart(request.body, contentType: contentType, to: upload, limit: limit)
                     name = name ?? part.fields["name"] ?? part.filename
                     if let partFormat = part.fields["format"] {
                         try DatasetService.checkFormat(partFormat)
                         format = partFormat
                     }
-                    try upload.write(part.contents)
+                    received = part.bytes
                 } else {
-                    for try await chunk in request.body {
-                        guard upload.bytes + chunk.readableBytes <= limit else { throw ServiceError.tooLarge(limit: limit) }
-                        try chunk.withUnsafeReadableBytes { try upload.write($0) }
-                    }
+                    received = try await streamBody(request.body, to: upload, limit: limit)
                 }
-                guard upload.bytes > 0 else { throw ServiceError.invalid(field: "body", message: "the upload is empty") }
+                guard received > 0 else { throw ServiceError.invalid(field: "body", message: "the upload is empty") }
                 guard let name, !name.isEmpty else { throw ServiceError.invalid(field: "name", message: "required: a name field or ?name=NAME") }
-                stored = try upload.commit()
+                stored = try await upload.commitEnqueued()
             } catch {
-                upload.abort()
+                await upload.abortEnqueued()
                 throw error
             }
             guard let name, !name.isEmpty else { throw ServiceError.invalid(field: "name", message: "required: ?name=NAME") }
@@ -72,60 +70,61 @@ enum DatasetRoutes {
     }
 }
 
-/// A minimal multipart/form-data reader: text fields and the first file part.
-enum Multipart {
-    struct FilePart {
-        var filename: String?
-        var contents: Data
-        var fields: [String: String]
+/// Streams a raw body into an upload: chunks are gathered into 1 MiB
+/// writes that run on the upload's own queue while the next ones arrive;
+/// 413 as soon as the limit is passed (the partial file is then dropped).
+/// Returns the bytes received.
+func streamBody(_ body: RequestBody, to upload: ArtifactUpload, limit: Int) async throws -> Int {
+    let writeSize = 1 << 20
+    var pending = Data()
+    pending.reserveCapacity(writeSize)
+    var total = 0
+    for try await chunk in body {
+        total += chunk.readableBytes
+        guard total <= limit else { throw ServiceError.tooLarge(limit: limit) }
+        pending.append(contentsOf: chunk.readableBytesView)
+        if pending.count >= writeSize {
+            try await upload.enqueue(pending)
+            pending = Data()
+            pending.reserveCapacity(writeSize)
+        }
     }
+    if !pending.isEmpty { try await upload.enqueue(pending) }
+    return total
+}
 
-    static func firstFile(request: Request, contentType: String, limit: Int) async throws -> FilePart {
-        guard let boundaryRange = contentType.range(of: "boundary=") else {
-            throw ServiceError.invalid(field: "Content-Type", message: "multipart/form-data without a boundary")
-        }
-        var boundary = String(contentType[boundaryRange.upperBound...])
-        if let semicolon = boundary.firstIndex(of: ";") { boundary = String(boundary[..<semicolon]) }
-        boundary = boundary.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
-        let buffer: ByteBuffer
-        do { buffer = try await request.body.collect(upTo: limit) } catch let error as HTTPResponseError where error.status == .contentTooLarge {
-            throw ServiceError.tooLarge(limit: limit)
-        }
-        let body = Data(buffer.readableBytesView)
-        let delimiter = Data(("--" + boundary).utf8)
-        var fields: [String: String] = [:]
-        var file: (String?, Data)?
-        var searchStart = body.startIndex
-        var parts: [Data] = []
-        while let found = body.range(of: delimiter, in: searchStart..<body.endIndex) {
-            if searchStart != body.startIndex || found.lowerBound != body.startIndex {
-                parts.append(body[searchStart..<found.lowerBound])
-            }
-            searchStart = found.upperBound
-        }
-        for var part in parts {
-            // Each part: CRLF, headers, CRLF CRLF, contents, CRLF.
-            if part.starts(with: Data("\r\n".utf8)) { part = part.dropFirst(2) }
-            if part.count >= 2, part.suffix(2) == Data("\r\n".utf8) { part = part.dropLast(2) }
-            guard let split = part.range(of: Data("\r\n\r\n".utf8)) else { continue }
-            let headers = String(decoding: part[part.startIndex..<split.lowerBound], as: UTF8.self)
-            let contents = Data(part[split.upperBound...])
-            guard let disposition = headers.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-disposition") }) else { continue }
-            let name = attribute("name", in: String(disposition))
-            if let filename = attribute("filename", in: String(disposition)) {
-                if file == nil { file = (filename, contents) }
-            } else if let name {
-                fields[name] = String(decoding: contents, as: UTF8.self)
+/// Streams the first file part of a multipart/form-data body into an
+/// upload (the same 1 MiB writes as a raw body) and collects the text fields.
+func streamMultipart(_ body: RequestBody, contentType: String, to upload: ArtifactUpload,
+                     limit: Int) async throws -> (bytes: Int, filename: String?, fields: [String: String]) {
+    var reader = try MultipartReader(contentType: contentType)
+    let writeSize = 1 << 20
+    var pending = Data()
+    var total = 0, bytes = 0
+    var filename: String?, sawFile = false
+    var fields: [String: String] = [:]
+    for try await chunk in body {
+        total += chunk.readableBytes
+        guard total <= limit else { throw ServiceError.tooLarge(limit: limit) }
+        for event in try reader.feed(chunk.readableBytesView) {
+            switch event {
+            case .field(let name, let value): fields[name] = value
+            case .fileStart(let name):
+                filename = name
+                sawFile = true
+            case .fileData(let data):
+                bytes += data.count
+                pending.append(data)
+                if pending.count >= writeSize {
+                    try await upload.enqueue(pending)
+                    pending = Data()
+                }
+            case .fileEnd: break
             }
         }
-        guard let file else { throw ServiceError.invalid(field: "body", message: "the multipart body has no file part") }
-        return FilePart(filename: file.0, contents: file.1, fields: fields)
     }
-
-    static func attribute(_ name: String, in header: String) -> String? {
-        guard let range = header.range(of: " \(name)=\"") ?? header.range(of: ";\(name)=\"") else { return nil }
-        let rest = header[range.upperBound...]
-        guard let end = rest.firstIndex(of: "\"") else { return nil }
-        return String(rest[..<end])
-    }
+    try reader.finish()
+    if !pending.isEmpty { try await upload.enqueue(pending) }
+    guard sawFile else { throw ServiceError.invalid(field: "body", message: "the multipart body has no file part") }
+    return (bytes, filename, fields)
 }

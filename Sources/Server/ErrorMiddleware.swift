@@ -18,6 +18,9 @@ struct ErrorMiddleware: RouterMiddleware {
             if let field { body["field"] = .string(field) }
             var response = JSONResponse.make(.object(body), status: status)
             if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            if let limited = error as? RateLimited {
+                response.headers[.retryAfter] = String(max(1, Int(limited.retryAfter.rounded(.up))))
+            }
             return response
         }
     }
@@ -34,6 +37,8 @@ struct ErrorMiddleware: RouterMiddleware {
             case .tooLarge: return (.contentTooLarge, error.description, "body")
             case .unavailable: return (.serviceUnavailable, error.description, nil)
             }
+        case let error as RateLimited:
+            return (.tooManyRequests, error.message, nil)
         case let error as HTTPResponseError:
             let message: String
             switch error.status {
@@ -54,9 +59,8 @@ struct ErrorMiddleware: RouterMiddleware {
 /// JSON responses of the API.
 enum JSONResponse {
     static func make(_ value: JSON, status: HTTPResponse.Status = .ok) -> Response {
-        let data = value.serialized()
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.serialize(value))))
     }
 
     static func text(_ text: String, contentType: String = "text/plain; charset=utf-8", status: HTTPResponse.Status = .ok) -> Response {
@@ -69,8 +73,8 @@ extension Request {
     mutating func decodeJSON(context: OrchardRequestContext) async throws -> JSON {
         let buffer = try await collectBody(upTo: context.maxUploadSize)
         guard buffer.readableBytes > 0 else { throw ServiceError.invalid(field: "body", message: "expected a JSON body") }
-        do { return try JSON.parse(Data(buffer.readableBytesView)) } catch {
-            throw ServiceError.invalid(field: "body", message: "malformed JSON")
+        do { return try JSONReader.parse(buffer) } catch {
+            throw ServiceError.invalid(field: "body", message: "malformed JSON: \(error)")
         }
     }
 }

@@ -6,7 +6,11 @@ openapi: 3.1.0
 info:
   title: Orchard management API
   version: "1"
-  description: Datasets, training jobs, model registry and deployments. Every route needs `Authorization: Bearer KEY`.
+  description: >-
+    Datasets, training jobs, model registry and deployments. Every route needs `Authorization: Bearer KEY`.
+    Any route may also answer 413 (a body over the server's limit) and 429 with `Retry-After` (the tenant's
+    request rate, or for predictions its inference concurrency, is over the limits `orchard serve` was given),
+    each with the Error body.
 security:
   - bearer: []
 paths:

@@ -11,8 +11,12 @@ public struct OrchardRequestContext: RequestContext {
         coreContext = .init(source: source)
     }
 
-    /// JSON bodies are small; uploads stream past this limit.
-    public var maxUploadSize: Int { 16 << 20 }
+    /// The body limit of this request, set by `BodyLimitMiddleware` (the
+    /// upload limit for dataset uploads, the request limit otherwise).
+    public var bodyLimit = 16 << 20
+
+    /// What `collectBody` and JSON decoding read at most.
+    public var maxUploadSize: Int { bodyLimit }
 
     /// The caller; routes behind `AuthMiddleware` always have one.
     func caller() throws -> Principal {

@@ -4,11 +4,14 @@ import Platform
 
 /// `text/event-stream` of job events: past ones first, then live ones,
 /// each as `id: N`, `event: TYPE`, `data: JSON`; ends after the final status.
+/// `data` carries the event's `time` (ISO 8601) and `unix_time` (seconds,
+/// with fractions, for measuring delivery delays).
 enum ServerSentEvents {
     static func frame(_ event: JobEvent) -> String {
         var data = event.data.object ?? [:]
         data["time"] = event.time.iso8601
-        return "id: \(event.sequence)\nevent: \(event.type)\ndata: \(String(decoding: JSON.object(data).serialized(), as: UTF8.self))\n\n"
+        data["unix_time"] = .number(event.time.timeIntervalSince1970)
+        return "id: \(event.sequence)\nevent: \(event.type)\ndata: \(String(decoding: JSONWriter.serialize(.object(data)), as: UTF8.self))\n\n"
     }
 
     static func response(past: [JobEvent], live: AsyncStream<JobEvent>, after lastSeen: Int) -> Response {

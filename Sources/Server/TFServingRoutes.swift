@@ -21,19 +21,21 @@ enum TFServingRoutes {
             guard target.hasSuffix(":predict") else {
                 throw ServiceError.invalid(field: nil, message: "unknown method '\(target)'; TF Serving routes end in :predict")
             }
-            let body = try await request.decodeJSON(context: context)
             let model = try await deployments.route(name: String(target.dropLast(":predict".count)), by: try context.caller())
-            return JSONResponse.make(try await predict(body, model: model))
+            let arrival = model.announce()
+            defer { arrival?.withdraw() }
+            return JSONResponse.make(try await predict(try await request.decodeJSON(context: context), model: model, arrival: arrival))
         }
         // A version in the last segment: /v1/models/NAME/versions/V:predict
         router.post("/v1/models/{name}/versions/{version}") { request, context in
             var request = request
             let target = try context.parameter("version")
             guard target.hasSuffix(":predict") else { throw ServiceError.invalid(field: nil, message: "unknown method '\(target)'") }
-            let body = try await request.decodeJSON(context: context)
             let model = try await deployments.route(name: try context.parameter("name"), version: String(target.dropLast(":predict".count)),
                                                     by: try context.caller())
-            return JSONResponse.make(try await predict(body, model: model))
+            let arrival = model.announce()
+            defer { arrival?.withdraw() }
+            return JSONResponse.make(try await predict(try await request.decodeJSON(context: context), model: model, arrival: arrival))
         }
     }
 
@@ -47,7 +49,7 @@ enum TFServingRoutes {
         })])
     }
 
-    static func predict(_ body: JSON, model: LoadedModel) async throws -> JSON {
+    static func predict(_ body: JSON, model: LoadedModel, arrival: BatchArrival? = nil) async throws -> JSON {
         guard let object = body.object else { throw ServiceError.invalid(field: "body", message: "expected a JSON object") }
         if model.tabularInputs != nil { return try TabularTFServing.predict(object, model: model) }
         let rowsField: String
@@ -82,7 +84,7 @@ enum TFServingRoutes {
                                            message: "\(values.count - before) values; the model input \(model.inputShape) needs \(model.inputSize)")
             }
         }
-        let outputs = try await model.predict(values, rows: rowsValue.count, raw: true)
+        let outputs = try await model.predict(values, rows: rowsValue.count, raw: true, arrival: arrival)
         let width = model.outputSize
         let rows: [JSON] = (0..<rowsValue.count).map { row in
             .array(outputs[(row * width)..<((row + 1) * width)].map { .number(Double($0)) })

@@ -6,6 +6,13 @@ import CKernels
 public enum Parallel {
     public static var threadCount: Int { Int(ork_thread_count()) }
 
+    /// Kernels called from the current thread run on it alone (`true`) or
+    /// across the pool again (`false`). For threads that are themselves one
+    /// of several parallel workers (serving replicas): waking the pool for a
+    /// small batch costs more than it saves, and its workers' spinning would
+    /// take the cores the other requests need.
+    public static func runSerially(onCurrentThread serial: Bool) { ork_thread_serial(serial ? 1 : 0) }
+
     /// Runs `body(0..<count)` across the pool and the calling thread.
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
         guard count > 1 else {

@@ -29,6 +29,7 @@ struct Serve: AsyncParsableCommand {
     var contextLength = 4096
     @Option(name: .customLong("max-waiting"), help: "Requests waiting for a slot, per language model, before 429.")
     var maxWaiting = 64
+    @OptionGroup var limits: ServeLimits
 
     func run() async throws {
         var configuration = OrchardPlatform.Configuration()
@@ -44,6 +45,7 @@ struct Serve: AsyncParsableCommand {
         configuration.pretrained.maxWaiting = maxWaiting
         let pretrained = try llm.map { try PretrainedRegistration.parse($0, kind: .llm) }
             + embeddings.map { try PretrainedRegistration.parse($0, kind: .embeddings) }
+        limits.apply(to: &configuration)
         let platform = try await OrchardPlatform.open(dataDirectory: URL(fileURLWithPath: dataDir), databaseURL: database,
                                                       configuration: configuration)
         let presetKey = ProcessInfo.processInfo.environment["ORCHARD_ADMIN_KEY"]
@@ -64,7 +66,7 @@ struct Serve: AsyncParsableCommand {
             print(PretrainedSummary.line(entry))
         }
         platform.start()
-        let server = OrchardServer.build(platform: platform, host: host, port: port)
+        let server = OrchardServer.build(platform: platform, host: host, port: port, options: limits.serverOptions)
         print("Orchard listening on http://\(host):\(port) (data in \(dataDir), \(workers) worker(s))")
         fflush(stdout)  // the admin key must reach a log file before anything else happens
         try await server.application.runService()

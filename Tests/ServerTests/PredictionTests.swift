@@ -136,8 +136,10 @@ import Testing
             let before = model.batchStatistics
             let answers = try await withThrowingTaskGroup(of: (Int, [Double]).self) { group in
                 for (index, row) in rows.enumerated() {
+                    // As the server does: announced before decoding, so a batch waits for it.
+                    let arrival = model.announce()
                     group.addTask {
-                        let output = try await model.predict(row.map { Float($0) }, rows: 1, raw: true)
+                        let output = try await model.predict(row.map { Float($0) }, rows: 1, raw: true, arrival: arrival)
                         return (index, output.map { Double($0) })
                     }
                 }

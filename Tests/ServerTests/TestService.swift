@@ -14,19 +14,22 @@ struct TestService {
     let directory: URL
 
     static func make(workers: Int = 1, sqlite: Bool = false, maxUploadBytes: Int = 1 << 20,
-                     leaseSeconds: Double = 30) async throws -> TestService {
+                     leaseSeconds: Double = 30, start: Bool = true, options: OrchardServer.Options = .init(),
+                     configure: (inout OrchardPlatform.Configuration) -> Void = { _ in }) async throws -> TestService {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orchard-test-\(UUID().uuidString)")
         var configuration = OrchardPlatform.Configuration()
         configuration.workers.workers = workers
         configuration.workers.leaseSeconds = leaseSeconds
         configuration.workers.pollInterval = 0.2
         configuration.maxUploadBytes = maxUploadBytes
+        configure(&configuration)
         let platform = sqlite
             ? try await OrchardPlatform.open(dataDirectory: directory, configuration: configuration)
             : try OrchardPlatform.inMemory(artifactsDirectory: directory.appendingPathComponent("artifacts"), configuration: configuration)
         _ = try await platform.auth.bootstrapAdmin(presetKey: adminKey)
-        platform.start()
-        return TestService(platform: platform, built: OrchardServer.build(platform: platform, port: 0), directory: directory)
+        if start { platform.start() }
+        return TestService(platform: platform, built: OrchardServer.build(platform: platform, port: 0, options: options),
+                           directory: directory)
     }
 
     var application: Application<RouterResponder<OrchardRequestContext>> { built.application }

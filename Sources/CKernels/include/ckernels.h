@@ -46,6 +46,10 @@ typedef void (*ork_task_fn)(void *context, long index);
 void ork_parallel_for(long count, ork_task_fn fn, void *context);
 /// Threads the pool uses, the caller included.
 int ork_thread_count(void);
+/// Makes kernels called from the calling thread run serially on it (nonzero)
+/// or use the pool again (zero): for threads that are themselves one of
+/// several parallel workers, such as a serving replica.
+void ork_thread_serial(int serial);
 
 // ---- elementwise -----------------------------------------------------------
 

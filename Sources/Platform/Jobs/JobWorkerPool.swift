@@ -57,6 +57,9 @@ public final class JobWorkerPool: @unchecked Sendable {
         for task in tasks { await task.value }
     }
 
+    /// Whether `start` ran and `stop` has not.
+    public var isStarted: Bool { lock.withLock { !loops.isEmpty } }
+
     /// A job was queued: an idle worker should look now.
     public func notify() { wake.signal() }
 

@@ -5,9 +5,15 @@ import Foundation
 /// hashes, listed by prefix and revocable. Admin keys manage tenants and keys.
 public struct AuthService: Sendable {
     public let store: MetadataStore
+    /// Keys looked up recently: most requests authenticate without the database.
+    let cache: KeyCache
 
-    public init(store: MetadataStore) {
+    /// `cacheSeconds`: how long a looked-up key is trusted without asking the
+    /// store again (a key revoked through another process stops working
+    /// within this time; revoked through this one, at once).
+    public init(store: MetadataStore, cacheSeconds: Double = 5) {
         self.store = store
+        cache = KeyCache(seconds: cacheSeconds)
     }
 
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
@@ -21,7 +27,14 @@ public struct AuthService: Sendable {
     }
 
     public static func hash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in SHA256.hash(data: Data(key.utf8)) {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     public static func prefix(of key: String) -> String { String(key.prefix(prefixLength)) }
@@ -32,10 +45,15 @@ public struct AuthService: Sendable {
             throw ServiceError.unauthenticated("missing API key: send 'Authorization: Bearer KEY'")
         }
         let key = authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
-        guard !key.isEmpty, let stored = try await store.key(hash: AuthService.hash(key)), stored.revokedAt == nil else {
+        guard !key.isEmpty else { throw ServiceError.unauthenticated("invalid or revoked API key") }
+        let hash = AuthService.hash(key)
+        if let principal = cache.principal(hash: hash) { return principal }
+        guard let stored = try await store.key(hash: hash), stored.revokedAt == nil else {
             throw ServiceError.unauthenticated("invalid or revoked API key")
         }
-        return Principal(tenantID: stored.tenantID, isAdmin: stored.isAdmin, keyPrefix: stored.prefix)
+        let principal = Principal(tenantID: stored.tenantID, isAdmin: stored.isAdmin, keyPrefix: stored.prefix)
+        cache.remember(principal, hash: hash)
+        return principal
     }
 
     /// At start: makes sure an admin key exists. With `presetKey` (from
@@ -95,7 +113,9 @@ public struct AuthService: Sendable {
 
     public func revokeKey(prefix: String, by principal: Principal) async throws {
         try AuthService.requireAdmin(principal)
+        cache.forget()
         guard try await store.revokeKeys(prefix: prefix) > 0 else { throw ServiceError.notFound(kind: "key", id: prefix) }
+        cache.forget()  // and any lookup that raced with the revocation
     }
 }
 
@@ -107,4 +127,37 @@ public enum Identifiers {
         var generator = SystemRandomNumberGenerator()
         return String((0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
     }
+}
+
+/// Principals of recently authenticated keys, by key hash, for a few
+/// seconds; bounded (cleared when full). Only valid keys are kept.
+final class KeyCache: @unchecked Sendable {
+    let seconds: Double
+    static let capacity = 10_000
+    private let lock = NSLock()
+    private var entries: [String: (principal: Principal, expires: Double)] = [:]
+
+    init(seconds: Double) { self.seconds = seconds }
+
+    func principal(hash: String, now: Double = ProcessInfo.processInfo.systemUptime) -> Principal? {
+        guard seconds > 0 else { return nil }
+        return lock.withLock {
+            guard let entry = entries[hash] else { return nil }
+            guard entry.expires > now else {
+                entries[hash] = nil
+                return nil
+            }
+            return entry.principal
+        }
+    }
+
+    func remember(_ principal: Principal, hash: String, now: Double = ProcessInfo.processInfo.systemUptime) {
+        guard seconds > 0 else { return }
+        lock.withLock {
+            if entries.count >= KeyCache.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[hash] = (principal, now + seconds)
+        }
+    }
+
+    func forget() { lock.withLock { entries.removeAll() } }
 }

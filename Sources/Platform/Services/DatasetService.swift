@@ -28,7 +28,10 @@ public struct DatasetService: Sendable {
         let url = try artifacts.fileURL(for: sha256)
         let table: TextTable
         do {
-            table = try DatasetService.readTable(url: url, format: format, source: name, limit: nil)
+            // Parsing a large file is seconds of CPU: a thread of its own, not the concurrency pool.
+            table = try await ThreadBridge.run(name: "orchard-dataset-schema") {
+                try DatasetService.readTable(url: url, format: format, source: name, limit: nil)
+            }
             guard !table.columnNames.isEmpty else { throw ServiceError.invalid(field: "body", message: "the file has no columns") }
         } catch {
             // A rejected upload leaves no file behind (unless a dataset already has the same bytes).

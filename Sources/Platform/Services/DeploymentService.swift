@@ -12,6 +12,10 @@ public final class DeploymentService: @unchecked Sendable {
     private let loading = AsyncMutex()
     /// "tenant/name" → loaded versions
     private var runtimes: [String: (deployment: Deployment, models: [Int: LoadedModel])] = [:]
+    /// "tenant/name" → why its last load failed; and loads started by readiness probes.
+    private var loadFailures: [String: String] = [:]
+    private var backgroundLoads: Set<String> = []
+    private var warmingUp = false
 
     init(store: MetadataStore, artifacts: any ArtifactStore) {
         self.store = store
@@ -140,6 +144,16 @@ public final class DeploymentService: @unchecked Sendable {
 
     private func loadLocked(_ deployment: Deployment) async throws {
         let key = deployment.tenantID + "/" + deployment.name
+        do {
+            try await loadVersions(deployment, key: key)
+            lock.withLock { _ = loadFailures.removeValue(forKey: key) }
+        } catch {
+            lock.withLock { loadFailures[key] = (error as? ServiceError)?.description ?? "\(error)" }
+            throw error
+        }
+    }
+
+    private func loadVersions(_ deployment: Deployment, key: String) async throws {
         let current = lock.withLock { runtimes[key] }
         let sameSizing = current.map {
             $0.deployment.replicas == deployment.replicas && $0.deployment.maxBatchSize == deployment.maxBatchSize
@@ -200,6 +214,57 @@ public final class DeploymentService: @unchecked Sendable {
         }
         return model
     }
+
+    /// Whether a deployment (or one routed version of it) has its replicas
+    /// loaded: nil when ready, else why not. 404 for an unknown deployment
+    /// or version. A deployment that is not loaded, and not known to fail,
+    /// starts loading in the background, so probes never wait for a load.
+    public func notReadyReason(name: String, version: String? = nil, by principal: Principal) async throws -> String? {
+        let deployment = try await get(name: name, by: principal)
+        var wanted = deployment.traffic.filter { $0.value > 0 }.map(\.key)
+        if let version {
+            guard let number = Int(version), deployment.traffic[number] != nil else {
+                throw ServiceError.notFound(kind: "version of deployment '\(name)'", id: version)
+            }
+            wanted = [number]
+        }
+        let key = deployment.tenantID + "/" + deployment.name
+        let (loaded, failure, startLoad): ([Int], String?, Bool) = lock.withLock {
+            let loaded = runtimes[key].map { Array($0.models.keys) } ?? []
+            let failure = loadFailures[key]
+            let missing = wanted.contains { !loaded.contains($0) }
+            let start = missing && failure == nil && !backgroundLoads.contains(key) && !warmingUp
+            if start { backgroundLoads.insert(key) }
+            return (loaded, failure, start)
+        }
+        let missing = wanted.filter { !loaded.contains($0) }.sorted()
+        guard !missing.isEmpty else { return nil }
+        if let failure { return "deployment '\(name)' failed to load: \(failure)" }
+        if startLoad {
+            Task {
+                try? await self.load(deployment)
+                self.lock.withLock { _ = self.backgroundLoads.remove(key) }
+            }
+        }
+        return "deployment '\(name)' is loading version(s) \(missing.map(String.init).joined(separator: ", "))"
+    }
+
+    /// Loads every stored deployment in the background (after a restart),
+    /// so the first requests do not wait; failures are kept for readiness.
+    func warmUp() -> Task<Void, Never> {
+        lock.withLock { warmingUp = true }
+        return Task {
+            defer { self.lock.withLock { self.warmingUp = false } }
+            guard let all = try? await self.store.deployments(tenantID: nil) else { return }
+            for deployment in all {
+                if Task.isCancelled { return }
+                try? await self.load(deployment)
+            }
+        }
+    }
+
+    /// Whether the start-up warm-up is still loading deployments.
+    public var isWarmingUp: Bool { lock.withLock { warmingUp } }
 
     /// Stops every replica thread.
     public func shutdown() {

@@ -85,6 +85,7 @@ public struct JobService: Sendable {
             }
         }
         if job.status == .cancelled {
+            try? await hub.prepare(jobID: id)  // numbered after the events already stored
             hub.publish(jobID: id, type: "status", data: ["status": "cancelled", "final": true], final: true)
         } else {
             workers.cancelRunning(jobID: id)

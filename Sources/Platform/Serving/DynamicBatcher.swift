@@ -3,9 +3,18 @@ import NeuralNet
 import Tensor
 
 /// Triton-style dynamic batching across concurrent callers: requests queue
-/// up; each replica thread takes the oldest, waits up to `maxQueueDelay`
-/// for more until `maxBatchSize` rows, runs one forward pass, and hands each
-/// caller back its own rows. Replicas are separate model copies, one thread each.
+/// up; each replica thread takes the oldest, adds whatever else is queued
+/// up to `maxBatchSize` rows, runs one forward pass, and hands each caller
+/// back its own rows. Replicas are separate model copies, one thread each,
+/// and each runs its forward passes serially on that thread (the kernels'
+/// thread pool stays free of them): scale a deployment with replicas.
+///
+/// A replica holds a batch open (up to `maxQueueDelay`) only for requests
+/// known to be on their way: the server announces a request (`announce`)
+/// before it reads and decodes the body, and the batch waits for those
+/// announced ones. A lone caller never waits for company that is not
+/// coming (so one request at a time costs no delay), while under load the
+/// requests being decoded join the batch the replica is about to run.
 final class DynamicBatcher: @unchecked Sendable {
     struct Request {
         /// (rows × inputSize) values
@@ -18,9 +27,11 @@ final class DynamicBatcher: @unchecked Sendable {
     let outputSize: Int
     let maxBatchSize: Int
     let maxQueueDelay: Double
-    private let condition = NSCondition()
+    fileprivate let condition = NSCondition()
     private var queue: [Request] = []
     private var stopped = false
+    /// Announced requests not yet queued (nor withdrawn).
+    fileprivate var arriving = 0
     /// Batches run and the largest seen (for tests and metrics).
     private(set) var batchesRun = 0
     private(set) var largestBatch = 0
@@ -40,10 +51,20 @@ final class DynamicBatcher: @unchecked Sendable {
 
     var statistics: (batches: Int, largest: Int) { condition.withLock { (batchesRun, largestBatch) } }
 
+    func announce() -> BatchArrival {
+        let arrival = BatchArrival(batcher: self)
+        condition.withLock { arriving += 1 }
+        return arrival
+    }
+
     /// Outputs (rows × outputSize) for `rows` samples of `values`.
-    func predict(_ values: [Float], rows: Int) async throws -> [Float] {
+    func predict(_ values: [Float], rows: Int, arrival: BatchArrival? = nil) async throws -> [Float] {
         try await withCheckedThrowingContinuation { continuation in
             condition.lock()
+            if let arrival, arrival.pending, arrival.batcher === self {
+                arrival.pending = false
+                arriving -= 1
+            }
             if stopped {
                 condition.unlock()
                 continuation.resume(throwing: ServiceError.unavailable("the deployment is shutting down"))
@@ -66,6 +87,8 @@ final class DynamicBatcher: @unchecked Sendable {
     }
 
     private func serve(_ model: Sequential) {
+        // Replicas are the parallelism: each runs its forward passes on its own thread.
+        Parallel.runSerially(onCurrentThread: true)
         while true {
             condition.lock()
             while queue.isEmpty && !stopped { condition.wait() }
@@ -81,7 +104,7 @@ final class DynamicBatcher: @unchecked Sendable {
                     guard rows + next.rows <= maxBatchSize else { break }
                     batch.append(queue.removeFirst())
                     rows += next.rows
-                } else if maxQueueDelay == 0 || !condition.wait(until: deadline) {
+                } else if maxQueueDelay == 0 || arriving == 0 || !condition.wait(until: deadline) {
                     break
                 }
                 if stopped { break }
@@ -103,6 +126,28 @@ final class DynamicBatcher: @unchecked Sendable {
             let count = request.rows * outputSize
             request.continuation.resume(returning: Array(outputs[offset..<(offset + count)]))
             offset += count
+        }
+    }
+}
+
+/// A request on its way to a batcher (`LoadedModel.announce`): queued by
+/// `predict(…, arrival:)` or given up with `withdraw`; either ends it, and
+/// later calls do nothing.
+public final class BatchArrival: @unchecked Sendable {
+    fileprivate weak var batcher: DynamicBatcher?
+    /// Guarded by the batcher's condition.
+    fileprivate var pending = true
+
+    fileprivate init(batcher: DynamicBatcher) { self.batcher = batcher }
+
+    /// The request will not be queued (bad input, an error).
+    public func withdraw() {
+        guard let batcher else { return }
+        batcher.condition.withLock {
+            guard pending else { return }
+            pending = false
+            batcher.arriving -= 1
+            batcher.condition.broadcast()
         }
     }
 }

@@ -54,7 +54,7 @@ public final class LoadedModel: @unchecked Sendable {
     /// the model's preprocessing (rescale) replayed. An estimator takes its
     /// raw columns as numbers here and answers probabilities (classifiers
     /// that have them) or its prediction.
-    public func predict(_ values: [Float], rows: Int, raw: Bool) async throws -> [Float] {
+    public func predict(_ values: [Float], rows: Int, raw: Bool, arrival: BatchArrival? = nil) async throws -> [Float] {
         guard rows > 0, values.count == rows * inputSize else {
             throw ServiceError.invalid(field: "inputs", message: "expected \(rows) × \(inputSize) values (input shape \(inputShape)), "
                                        + "found \(values.count)")
@@ -64,8 +64,14 @@ public final class LoadedModel: @unchecked Sendable {
         if raw, let rescale = preprocessing.rescale, rescale != 1 {
             for index in values.indices { values[index] *= rescale }
         }
-        return try await batcher!.predict(values, rows: rows)
+        return try await batcher!.predict(values, rows: rows, arrival: arrival)
     }
+
+    /// Tells the batcher a request for this model is being read and decoded,
+    /// so a batch about to run may wait for it (see `DynamicBatcher`). Pass
+    /// it to `predict`, or `withdraw` it when the request fails first. Nil
+    /// for estimators, which do not batch.
+    public func announce() -> BatchArrival? { batcher?.announce() }
 
     public var batchStatistics: (batches: Int, largest: Int) { batcher?.statistics ?? (0, 0) }
 

@@ -75,6 +75,73 @@ public final class ArtifactUpload {
         try write(Data(bytes))
     }
 
+    // MARK: writes off the caller's thread
+
+    /// Where `enqueue` and `commit() async` run the file writes, hashing and
+    /// fsync: one serial queue per upload, never the server's event loops or
+    /// the small concurrency pool.
+    private let io = DispatchQueue(label: "orchard.artifact-upload")
+    private let flow = NSCondition()
+    private var queuedBytes = 0
+    private var failure: Error?
+    /// Bytes queued but not yet written past which `enqueue` waits.
+    public var maxQueuedBytes = 4 << 20
+
+    /// Queues `data` to be hashed and written in order on the upload's own
+    /// thread and returns at once, unless `maxQueuedBytes` are already
+    /// waiting (then it waits, without blocking a thread, for the writer to
+    /// catch up). A write error surfaces here or at `commitEnqueued`.
+    public func enqueue(_ data: Data) async throws {
+        try flow.withLock {
+            if let failure { throw failure }
+            queuedBytes += data.count
+        }
+        let box = UnsafeTransfer(self)
+        io.async {
+            let upload = box.value
+            do {
+                if upload.flow.withLock({ upload.failure == nil }) { try upload.write(data) }
+            } catch {
+                upload.flow.withLock { if upload.failure == nil { upload.failure = error } }
+            }
+            upload.flow.withLock {
+                upload.queuedBytes -= data.count
+                upload.flow.broadcast()
+            }
+        }
+        if flow.withLock({ queuedBytes <= maxQueuedBytes }) { return }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            io.async {  // after the writes queued before it
+                continuation.resume(with: Result { try box.value.flow.withLock { if let failure = box.value.failure { throw failure } } })
+            }
+        }
+    }
+
+    /// Waits for the queued writes, then syncs and publishes (on the upload's queue).
+    public func commitEnqueued() async throws -> (sha256: String, bytes: Int) {
+        let box = UnsafeTransfer(self)
+        return try await withCheckedThrowingContinuation { continuation in
+            io.async {
+                let upload = box.value
+                continuation.resume(with: Result {
+                    if let failure = upload.flow.withLock({ upload.failure }) { throw failure }
+                    return try upload.commit()
+                })
+            }
+        }
+    }
+
+    /// Drops the partial file once the queued writes are done.
+    public func abortEnqueued() async {
+        let box = UnsafeTransfer(self)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            io.async {
+                box.value.abort()
+                continuation.resume()
+            }
+        }
+    }
+
     /// Flushes to disk, publishes under the digest and returns it.
     public func commit() throws -> (sha256: String, bytes: Int) {
         precondition(!finished, "ArtifactUpload committed twice")
@@ -147,4 +214,10 @@ public final class FolderArtifactStore: ArtifactStore, @unchecked Sendable {
         let url = path(for: sha256)
         if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
     }
+}
+
+/// Hands a non-Sendable reference to a queue that alone uses it from then on.
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -10,6 +10,14 @@ public protocol DocumentStorage: Sendable {
     func transaction<T>(_ body: (any DocumentTransaction) async throws -> T) async throws -> T
     /// Releases connections and files.
     func close() async throws
+    /// Fails when the backend cannot serve requests (closed, unreachable).
+    func ping() async throws
+}
+
+extension DocumentStorage {
+    public func ping() async throws {
+        try await transaction { _ in }
+    }
 }
 
 public protocol DocumentTransaction {

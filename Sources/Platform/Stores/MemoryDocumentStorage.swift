@@ -11,11 +11,13 @@ public final class MemoryDocumentStorage: DocumentStorage, @unchecked Sendable {
     private let mutex = AsyncMutex()
     private var collections: [String: [String: Entry]] = [:]
     private var sequence = 0
+    private var closed = false
 
     public init() {}
 
     public func transaction<T>(_ body: (any DocumentTransaction) async throws -> T) async throws -> T {
         try await mutex.withLock {
+            guard !closed else { throw ServiceError.unavailable("the metadata store is closed") }
             let snapshot = (collections, sequence)
             do {
                 return try await body(MemoryTransaction(storage: self))
@@ -26,7 +28,9 @@ public final class MemoryDocumentStorage: DocumentStorage, @unchecked Sendable {
         }
     }
 
-    public func close() async throws {}
+    public func close() async throws {
+        await mutex.withLock { closed = true }
+    }
 
     final class MemoryTransaction: DocumentTransaction {
         let storage: MemoryDocumentStorage

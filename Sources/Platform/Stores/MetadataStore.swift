@@ -153,12 +153,19 @@ public final class MetadataStore: Sendable {
     }
 
     /// Claims the oldest queued job, or a running one whose lease expired
-    /// (its worker died), for `owner` until `now + seconds`.
+    /// (its worker died), for `owner` until `now + seconds`. A SQL backend
+    /// does it in one statement over an index (`JobQueueStorage`); others
+    /// scan the jobs inside a transaction.
     public func leaseJob(owner: String, now: Date = Date(), seconds: Double) async throws -> Job? {
-        try await storage.transaction { tx in
-            let clock = now.timeIntervalSince1970
-            let candidates = try await all(Job.self, Collection.jobs, partition: nil, in: tx)
+        let clock = now.timeIntervalSince1970
+        if let queue = storage as? any JobQueueStorage {
             // A job whose worker died after cancellation was asked for ends cancelled, not rerun.
+            _ = try await queue.cancelOrphanedJobs(now: clock)
+            return try await queue.claimJob(owner: owner, now: clock, until: clock + seconds)
+                .map { try MetadataStore.decoder.decode(Job.self, from: $0) }
+        }
+        return try await storage.transaction { tx in
+            let candidates = try await all(Job.self, Collection.jobs, partition: nil, in: tx)
             for var orphan in candidates where orphan.status == .running && orphan.cancelRequested && (orphan.leaseExpiresAt ?? 0) < clock {
                 orphan.status = .cancelled
                 orphan.finishedAt = now
@@ -201,6 +208,17 @@ public final class MetadataStore: Sendable {
 
     public func events(jobID: String) async throws -> [JobEvent] {
         try await storage.transaction { try await all(JobEvent.self, Collection.events, partition: jobID, in: $0) }
+    }
+
+    /// Several events of one or more jobs in one transaction (the event hub's batched writes).
+    public func appendEvents(_ events: [JobEvent]) async throws {
+        guard !events.isEmpty else { return }
+        try await storage.transaction { tx in
+            for event in events {
+                try await write(event, Collection.events, event.jobID + "/" + String(format: "%09d", event.sequence),
+                                partition: event.jobID, in: tx)
+            }
+        }
     }
 
     // MARK: model versions

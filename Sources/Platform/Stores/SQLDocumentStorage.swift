@@ -9,7 +9,8 @@ import SQLiteKit
 public final class SQLDocumentStorage: DocumentStorage, @unchecked Sendable {
     let connection: SQLiteConnection
     let database: any SQLDatabase
-    private let mutex = AsyncMutex()
+    /// One statement or transaction at a time on the connection.
+    let mutex = AsyncMutex()
 
     /// Ordered schema changes; each runs once, recorded in `schema_migrations`.
     public static let migrations: [(version: Int, statements: [String])] = [
@@ -22,6 +23,13 @@ public final class SQLDocumentStorage: DocumentStorage, @unchecked Sendable {
             "CREATE INDEX IF NOT EXISTS documents_by_partition ON documents (collection, partition_key, sequence)",
             "CREATE TABLE IF NOT EXISTS document_sequence (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL)",
             "INSERT OR IGNORE INTO document_sequence (id, value) VALUES (1, 0)",
+        ]),
+        // The job queue: waiting jobs found through an index, not a scan (`claimJob`).
+        (2, [
+            """
+            CREATE INDEX IF NOT EXISTS documents_job_queue ON documents (json_extract(body, '$.status'), sequence)
+            WHERE collection = 'jobs'
+            """,
         ]),
     ]
 
@@ -82,8 +90,14 @@ public final class SQLDocumentStorage: DocumentStorage, @unchecked Sendable {
             .decode(column: "version", as: Int?.self) ?? 0
     }
 
+    /// Inside the mutex: a closed connection must not be used at all.
+    func checkOpen() throws {
+        if connection.isClosed { throw ServiceError.unavailable("the database connection is closed") }
+    }
+
     public func transaction<T>(_ body: (any DocumentTransaction) async throws -> T) async throws -> T {
         try await mutex.withLock {
+            try checkOpen()
             try await database.raw("BEGIN IMMEDIATE").run()
             do {
                 let value = try await body(SQLTransaction(database: database))
@@ -97,7 +111,17 @@ public final class SQLDocumentStorage: DocumentStorage, @unchecked Sendable {
     }
 
     public func close() async throws {
-        try await connection.close()
+        try await mutex.withLock {
+            if !connection.isClosed { try await connection.close() }
+        }
+    }
+
+    /// A read that needs the database: fails when it is closed or unreachable.
+    public func ping() async throws {
+        try await mutex.withLock {
+            try checkOpen()
+            _ = try await database.raw("SELECT 1 AS one").first()
+        }
     }
 
     struct SQLTransaction: DocumentTransaction {
