@@ -47,6 +47,10 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(name: "ModelFormats"),
+        // zlib through its header (Debian: zlib1g-dev), for PNG's IDAT stream.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Image decoding (PNG) into 8-bit or 16-bit sample arrays.
+        .target(name: "ImageIO", dependencies: ["CZlib"]),
         // LAPACK through its C interface (Debian: liblapacke-dev), for
         // least squares and decompositions in ClassicML.
         .systemLibrary(name: "CLAPACK", providers: [.apt(["liblapacke-dev"])]),
@@ -140,6 +144,7 @@ let package = Package(
         ),
         .testTarget(name: "TextKitTests", dependencies: ["TextKit"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "LargeModelsTests",
             dependencies: ["LargeModels", "ModelFormats", "TextKit", "CKernels", "Tensor"],
