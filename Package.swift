@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "Platform",
             dependencies: [
-                "Tensor", "NeuralNet", "DataPrep", "ModelFormats",
+                "Tensor", "NeuralNet", "DataPrep", "ModelFormats", "ImageIO",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Platform",
+                "Server", "Platform", "ImageIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
