@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // OpenBLAS through its CBLAS header (Debian: libopenblas-dev).
@@ -106,9 +107,11 @@ let package = Package(
             name: "orchard",
             dependencies: [
                 "Tensor", "NeuralNet", "DataPrep", "ModelFormats", "Platform", "Server", "ClassicML", "LargeModels",
+                "ImageIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // Per-op timings of the seed CNN's training step (not a test).
@@ -145,6 +148,14 @@ let package = Package(
         .testTarget(name: "TextKitTests", dependencies: ["TextKit"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
+        // The CLI's client commands against an in-process server on loopback.
+        .testTarget(
+            name: "OrchardCLITests",
+            dependencies: [
+                "orchard", "Server", "Platform", "ImageIO", "NeuralNet",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "LargeModelsTests",
             dependencies: ["LargeModels", "ModelFormats", "TextKit", "CKernels", "Tensor"],
