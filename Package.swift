@@ -48,6 +48,10 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(name: "ModelFormats"),
+        // zlib through its header (Debian: zlib1g-dev), for PNG's IDAT stream.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Image decoding (PNG) into 8-bit or 16-bit sample arrays.
+        .target(name: "ImageIO", dependencies: ["CZlib"]),
         // LAPACK through its C interface (Debian: liblapacke-dev), for
         // least squares and decompositions in ClassicML.
         .systemLibrary(name: "CLAPACK", providers: [.apt(["liblapacke-dev"])]),
@@ -81,7 +85,7 @@ let package = Package(
         .target(
             name: "Platform",
             dependencies: [
-                "Tensor", "NeuralNet", "DataPrep", "ModelFormats", "ClassicML", "LargeModels",
+                "Tensor", "NeuralNet", "DataPrep", "ModelFormats", "ClassicML", "LargeModels", "ImageIO",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
@@ -103,6 +107,7 @@ let package = Package(
             name: "orchard",
             dependencies: [
                 "Tensor", "NeuralNet", "DataPrep", "ModelFormats", "Platform", "Server", "ClassicML", "LargeModels",
+                "ImageIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -135,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Platform", "LargeModels",
+                "Server", "Platform", "LargeModels", "ImageIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -143,6 +148,15 @@ let package = Package(
         ),
         .testTarget(name: "TextKitTests", dependencies: ["TextKit"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
+        // The CLI's client commands against an in-process server on loopback.
+        .testTarget(
+            name: "OrchardCLITests",
+            dependencies: [
+                "orchard", "Server", "Platform", "ImageIO", "NeuralNet",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "LargeModelsTests",
             dependencies: ["LargeModels", "ModelFormats", "TextKit", "CKernels", "Tensor"],

@@ -4,7 +4,7 @@ import Foundation
 /// `Epoch 1/5` then `1875/1875 ━━━━━━━━━━━━━━━━━━━━ 4s 2ms/step - accuracy: 0.9512 - loss: 0.1630 - 14,600 samples/s`.
 public final class ProgressBar: Callback {
     let output: FileHandle
-    let interactive: Bool
+    public let interactive: Bool
     private var epochStart = Date()
     private var lastDraw = Date.distantPast
 
@@ -15,27 +15,52 @@ public final class ProgressBar: Callback {
     }
 
     public func epochBegan(_ epoch: Int, _ context: TrainingContext) {
-        write("Epoch \(epoch)/\(context.epochs)\n")
-        epochStart = Date()
-        lastDraw = .distantPast
+        beginEpoch(epoch, of: context.epochs)
     }
 
     public func batchEnded(_ step: Int, logs: [String: Double], _ context: TrainingContext) {
-        guard interactive else { return }
-        let now = Date()
-        guard now.timeIntervalSince(lastDraw) >= 0.1 || step == context.stepsPerEpoch else { return }
-        lastDraw = now
-        write("\r" + line(step: step, logs: logs, context: context, final: false) + "\u{1B}[K")
+        drawStep(step, of: context.stepsPerEpoch, logs: logs, batchSize: context.batchSize, samples: context.samples)
     }
 
     public func epochEnded(_ epoch: Int, logs: [String: Double], seconds: Double, _ context: TrainingContext) {
-        write((interactive ? "\r" : "") + line(step: context.stepsPerEpoch, logs: logs, context: context, final: true)
+        finishEpoch(steps: context.stepsPerEpoch, logs: logs, batchSize: context.batchSize, samples: context.samples)
+    }
+
+    // The same drawing for progress that arrives from elsewhere (a service
+    // job's events): times and sizes are passed in, not read from a trainer.
+
+    /// Writes `Epoch i/n`; the epoch's clock starts at `time`.
+    public func beginEpoch(_ epoch: Int, of epochs: Int, at time: Date = Date()) {
+        write("Epoch \(epoch)/\(epochs)\n")
+        epochStart = time
+        lastDraw = .distantPast
+    }
+
+    /// Redraws the bar after `step` of `steps` (interactive only, at most every 0.1 s of `time`).
+    /// Without `batchSize` the line has no samples/s.
+    public func drawStep(_ step: Int, of steps: Int, logs: [String: Double], batchSize: Int?, samples: Int?, at time: Date = Date()) {
+        guard interactive else { return }
+        guard time.timeIntervalSince(lastDraw) >= 0.1 || step == steps else { return }
+        lastDraw = time
+        let elapsed = time.timeIntervalSince(epochStart)
+        write("\r" + line(step: step, total: steps, logs: logs, batchSize: batchSize, samples: samples, elapsed: elapsed, final: false)
+              + "\u{1B}[K")
+    }
+
+    /// The epoch's final line; `seconds` overrides the time since `beginEpoch`.
+    public func finishEpoch(steps: Int, logs: [String: Double], batchSize: Int?, samples: Int?, seconds: Double? = nil) {
+        let elapsed = seconds ?? Date().timeIntervalSince(epochStart)
+        write((interactive ? "\r" : "")
+              + line(step: steps, total: steps, logs: logs, batchSize: batchSize, samples: samples, elapsed: elapsed, final: true)
               + (interactive ? "\u{1B}[K\n" : "\n"))
     }
 
-    func line(step: Int, logs: [String: Double], context: TrainingContext, final: Bool) -> String {
-        let total = context.stepsPerEpoch
-        let elapsed = Date().timeIntervalSince(epochStart)
+    /// Ends a partly drawn line (before other output interrupts the bar).
+    public func interrupt() {
+        if interactive { write("\n") }
+    }
+
+    func line(step: Int, total: Int, logs: [String: Double], batchSize: Int?, samples: Int?, elapsed: Double, final: Bool) -> String {
         let width = 20
         let filled = total > 0 ? min(width, step * width / total) : width
         let bar = String(repeating: "━", count: filled) + String(repeating: "─", count: width - filled)
@@ -43,11 +68,14 @@ public final class ProgressBar: Callback {
         let timing = final
             ? "\(Int(elapsed.rounded()))s \(ProgressBar.duration(perStep))/step"
             : "\(Int((perStep * Double(total - step)).rounded()))s ETA"
-        let samples = Double(min(step * context.batchSize, context.samples))
-        let rate = elapsed > 0 ? Int(samples / elapsed) : 0
+        var rate = ""
+        if let batchSize {
+            let seen = Double(min(step * batchSize, samples ?? Int.max))
+            rate = " - \(elapsed > 0 ? Int(seen / elapsed) : 0) samples/s"
+        }
         let metrics = logs.keys.sorted().map { String(format: " - %@: %.4f", $0, logs[$0]!) }.joined()
-        return "\(String(repeating: " ", count: String(total).count - String(step).count))\(step)/\(total) \(bar) "
-            + timing + metrics + " - \(rate) samples/s"
+        return "\(String(repeating: " ", count: max(0, String(total).count - String(step).count)))\(step)/\(total) \(bar) "
+            + timing + metrics + rate
     }
 
     static func duration(_ seconds: Double) -> String {

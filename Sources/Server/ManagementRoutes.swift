@@ -122,9 +122,13 @@ enum ManagementRoutes {
         }
         routes.on(.post, "deployments/{name}/predict") { request, context in
             var request = request
-            let body = try await request.collectBody(upTo: context.maxUploadSize)
+            let kind = try PredictBody.kind(contentType: request.headers[.contentType])
+            let body = Data(try await request.collectBody(upTo: context.maxUploadSize).readableBytesView)
             let model = try await deployments.route(name: try context.parameter("name"), by: try context.caller())
-            return JSONResponse.make(try await CSVPrediction.predict(csv: Data(body.readableBytesView), model: model))
+            switch kind {
+            case .csv: return JSONResponse.make(try await CSVPrediction.predict(csv: body, model: model))
+            case .png: return JSONResponse.make(try await ImagePrediction.predict(png: body, model: model))
+            }
         }
     }
 }

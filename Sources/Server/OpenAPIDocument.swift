@@ -641,14 +641,23 @@ paths:
         schema:
           type: string
     post:
-      operationId: predictCSV
-      summary: "Predict CSV rows of raw features"
+      operationId: predict
+      summary: "Predict CSV rows of raw features, or one PNG image"
+      description: >-
+        A PNG is decoded (any color type and bit depth, interlaced or not), made gray by
+        BT.601 luma or kept in color to match the model's channels (alpha composited over
+        black), resampled with a box filter when its size differs from the model's input,
+        and rescaled as the model's preprocessing records.
       requestBody:
         required: true
         content:
           text/csv:
             schema:
               type: string
+          image/png:
+            schema:
+              type: string
+              format: binary
       responses:
         "200":
           description: ok
@@ -661,6 +670,8 @@ paths:
         "401":
           $ref: '#/components/responses/Error'
         "404":
+          $ref: '#/components/responses/Error'
+        "415":
           $ref: '#/components/responses/Error'
 components:
   securitySchemes:

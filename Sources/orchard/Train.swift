@@ -3,9 +3,11 @@ import Foundation
 import NeuralNet
 import Platform
 
-struct Train: ParsableCommand {
+struct Train: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a Keras-style model or a classical estimator on a CSV file and save it to a directory.")
+        abstract: "Train a Keras-style model or a classical estimator on a CSV file and save it to a directory.",
+        discussion: "With --server the network trains as a job on an Orchard server: --data is a dataset id or a local file "
+            + "(uploaded first), progress is followed live, and the result is registered as a model version.")
 
     @Option(help: "Keras model.to_json() output or an Orchard spec.") var model: String?
     @OptionGroup var classic: EstimatorOptions
@@ -21,10 +23,19 @@ struct Train: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Metrics, e.g. accuracy.") var metrics: [String] = ["accuracy"]
     @Option(name: .customLong("validation-split")) var validationSplit = 0.0
     @Option var seed: UInt64 = 0
-    @Option(help: "Directory to save the trained model to.") var out: String
+    @Option(name: .customLong("out"), help: "Directory to save the trained model to (local training).") var outDirectory: String?
+    /// Checked to be set before local training starts.
+    var out: String { outDirectory ?? "" }
     @Flag(help: "Print the result as one JSON object on the last line.") var json = false
+    @OptionGroup(title: "Training on a server") var client: ClientOptions
+    @Option(name: .customLong("register-as"), help: "With --server: model name to register (default: the model file's name).")
+    var registerAs: String?
 
-    func run() throws {
+    /// On the main thread: local training runs here, as it did before the command became async.
+    @MainActor
+    func run() async throws {
+        if client.server != nil { return try await trainOnServer() }
+        guard outDirectory != nil else { throw ValidationError("give --out DIRECTORY to save the model (or --server URL to train on a server)") }
         if let estimator = classic.estimator {
             return try trainEstimator(estimator)
         }

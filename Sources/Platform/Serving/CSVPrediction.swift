@@ -6,6 +6,9 @@ import NeuralNet
 /// (a header row; the target column, if present, is ignored).
 public enum CSVPrediction {
     public static func predict(csv: Data, model: LoadedModel) async throws -> JSON {
+        if csv.starts(with: ImagePrediction.pngSignature) {
+            throw ServiceError.invalid(field: "Content-Type", message: "the body is a PNG image; send it with Content-Type: image/png")
+        }
         let table: TextTable
         do { table = try TextTable.parseCSV(csv, source: "body") } catch {
             throw ServiceError.invalid(field: "body", message: "\(error)")
@@ -31,20 +34,7 @@ public enum CSVPrediction {
             }
         }
         let outputs = try await model.predict(values, rows: table.rows.count, raw: true)
-        let width = model.outputSize
-        var result: [String: JSON] = [
-            "model": .string(model.name), "version": .number(Double(model.version)),
-            "predictions": .array((0..<table.rows.count).map { row in
-                .array(outputs[(row * width)..<((row + 1) * width)].map { .number(Double($0)) })
-            }),
-        ]
-        if width > 1 {
-            result["classes"] = .array((0..<table.rows.count).map { row in
-                let slice = outputs[(row * width)..<((row + 1) * width)]
-                return .number(Double(slice.indices.max { slice[$0] < slice[$1] }! - row * width))
-            })
-        }
-        return .object(result)
+        return PredictionAnswer.json(model: model, outputs: outputs, rows: table.rows.count)
     }
 
     /// An estimator takes the raw cells, strings and blanks included; the
