@@ -135,7 +135,7 @@ enum TabularInferenceV2 {
             let segment = Data(binary[(binary.startIndex + offset)..<(binary.startIndex + offset + size)])
             offset += size
             if datatype == "BYTES" { return try decodeBytes(segment, count: count, field: field) }
-            return try TensorCodec.decodeBinary(segment, datatype: datatype, count: count).map { value in
+            return try segment.withUnsafeBytes { try TensorCodec.decodeBinary($0, datatype: datatype, count: count) }.map { value in
                 value.isNaN ? nil : LoadedModel.cell(.number(Double(value)))
             }
         }

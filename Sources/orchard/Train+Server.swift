@@ -1,14 +1,15 @@
 import ArgumentParser
 import Foundation
+import ClassicML
 import NeuralNet
 
 /// `orchard train … --server URL`: the same flags as local training,
 /// submitted as a job (`POST /api/v1/jobs`) and followed live.
 extension Train {
     func trainOnServer() async throws {
-        guard classic.estimator == nil, classic.parameters.isEmpty, classic.scale == nil, classic.impute == nil,
-              classic.encode == nil else {
-            throw ValidationError("--estimator, --param, --scale, --impute and --encode train locally; the service trains networks (--model)")
+        guard classic.estimator != nil || (classic.parameters.isEmpty && classic.scale == nil && classic.impute == nil
+                                           && classic.encode == nil) else {
+            throw ValidationError("--param, --scale, --impute and --encode configure an estimator: add --estimator NAME")
         }
         guard labels == nil else {
             throw ValidationError("--labels (IDX images) trains locally; with --server upload a CSV with a label column")
@@ -16,8 +17,13 @@ extension Train {
         guard outDirectory == nil else {
             throw ValidationError("--out saves a local model; with --server the model is registered (see --register-as)")
         }
-        guard let model, let target else { throw ValidationError("give --model (the network) and --target (the label column)") }
-        let body = try jobBody(modelPath: model, target: target)
+        let body: [String: JSONValue]
+        if let estimator = classic.estimator {
+            body = try estimatorJobBody(estimator)
+        } else {
+            guard let model, let target else { throw ValidationError("give --model (the network) and --target (the label column)") }
+            body = try jobBody(modelPath: model, target: target)
+        }
         try await client.withClient { client in
             var request = body
             request["dataset"] = .string(try await Train.dataset(data, client: client))
@@ -54,6 +60,32 @@ extension Train {
             "register_as": .string(registerAs ?? Train.modelName(fromPath: modelPath)),
         ]
         if let rescale { body["preprocessing"] = ["rescale": .number(Double(rescale))] }
+        return body
+    }
+
+    /// The job request of a classical estimator: name, scikit-learn parameters, recipe options, seed.
+    func estimatorJobBody(_ name: String) throws -> [String: JSONValue] {
+        var parameters: [String: JSONValue] = [:]
+        for pair in classic.parameters {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw ValidationError("--param \(pair): expected key=value, e.g. --param max_depth=5")
+            }
+            switch ParameterValue(text: String(pair[pair.index(after: equals)...])) {
+            case .number(let value): parameters[String(pair[..<equals])] = .number(value)
+            case .string(let value): parameters[String(pair[..<equals])] = .string(value)
+            case .bool(let value): parameters[String(pair[..<equals])] = .bool(value)
+            case .none: parameters[String(pair[..<equals])] = .null
+            }
+        }
+        var preprocessing: [String: JSONValue] = [:]
+        if let scale = classic.scale { preprocessing["scale"] = .string(scale) }
+        if let impute = classic.impute { preprocessing["impute"] = .string(impute) }
+        if let encode = classic.encode { preprocessing["encode"] = .string(encode) }
+        var body: [String: JSONValue] = [
+            "estimator": ["name": .string(name), "params": .object(parameters)], "training": ["seed": .number(Double(seed))],
+            "preprocessing": .object(preprocessing), "register_as": .string(registerAs ?? name),
+        ]
+        if let target { body["target"] = .string(target) }
         return body
     }
 

@@ -135,8 +135,9 @@ import Testing
     }
 
     @Test func serverFlagsAreRefusedWhereTheyDoNotApply() async throws {
-        let estimator = try Train.parse(["--server", "http://127.0.0.1:9", "--api-key", "k", "--estimator", "ridge", "--data", "x.csv"])
-        await #expect(throws: Error.self) { try await estimator.run() }
+        let parameterAlone = try Train.parse(["--server", "http://127.0.0.1:9", "--api-key", "k", "--param", "alpha=1", "--data", "x.csv",
+                                              "--model", "m.json", "--target", "y"])
+        await #expect(throws: Error.self) { try await parameterAlone.run() }
         let predict = try Predict.parse(["name", "--server", "http://127.0.0.1:9", "--api-key", "k"])
         await #expect(throws: Error.self) { try await predict.run() }
         let deploy = try Deploy.parseAsRoot(["name", "--model", "m", "--traffic", "bad", "--api-key", "k"]) as! Deploy.Apply

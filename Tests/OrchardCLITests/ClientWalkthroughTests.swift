@@ -130,6 +130,29 @@ import Testing
         }
     }
 
+    @Test func estimatorTrainsOnTheServer() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        try await LiveService.run { server, key in
+            let csvPath = try scratch.write("quad.csv", CLIFixtures.imagesCSV)
+            let train = try Train.parse([
+                "--server", server, "--api-key", key, "--estimator", "decision_tree", "--param", "max_depth=3",
+                "--scale", "standard", "--data", csvPath, "--target", "label", "--seed", "1", "--register-as", "quad-tree", "--json",
+            ])
+            try await train.run()
+            try await ServiceClient.with(Connection(server: server, apiKey: key)) { client in
+                let jobs = try await client.jobs()
+                #expect(jobs.count == 1)
+                #expect(jobs.first?["status"]?.string == "succeeded", "\(jobs.first?["error"] ?? .null)")
+                #expect(jobs.first?["model"]?["name"]?.string == "quad-tree")
+                #expect(jobs.first?["metrics"]?["accuracy"]?.number != nil)
+                let version = try await client.modelVersion("quad-tree", version: 1)
+                #expect(version["spec"]?["estimator"]?["params"]?["max_depth"]?.int == 3)
+                #expect(version["spec"]?["preprocessing"]?["scale"]?.string == "standard")
+            }
+        }
+    }
+
     @Test func unreachableServerIsOneLine() async throws {
         // Port 9 (discard) on loopback: nothing listens there in a test environment.
         let error = await #expect(throws: ServiceClientError.self) {

@@ -73,6 +73,8 @@ final class JobFollower {
         }
         let now = Date()
         switch event.event {
+        case "progress" where data["stage"]?.string == "fit":
+            break  // an estimator's fit: no epochs or steps to draw; its log lines say what happens
         case "progress":
             let epoch = data["epoch"]?.int ?? currentEpoch
             steps = max(1, data["steps"]?.int ?? steps)
