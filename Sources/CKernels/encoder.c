@@ -341,8 +341,11 @@ static void linear_task(void *context, long index) {
         return;
     }
 #endif
-    (void)p0;
-    (void)p1;
+    // Only vector ISAs reach the pool (ork_linear runs the reference itself);
+    // a column block would be the reference on columns p0·32 ..< p1·32.
+    const long j0 = p0 * ORK_PANEL_WIDTH, j1 = ork__min(job->n, p1 * ORK_PANEL_WIDTH);
+    ork_linear_ref(m, j1 - j0, job->k, a, job->lda, job->w + j0 * job->k, job->bias ? job->bias + j0 : NULL,
+                   c + j0, job->ldc, job->epilogue);
 }
 
 void ork_linear(long m, long n, long k, const float *a, long lda, const float *packed_w,
