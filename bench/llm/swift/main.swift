@@ -5,8 +5,6 @@
 //   orchard-bench-llm speed MODEL.gguf PROMPT_TOKENS GEN_TOKENS STREAMS
 //       prompt tok/s (one forward over the prompt), generation tok/s over GEN_TOKENS
 //       greedy tokens, and aggregate tok/s of STREAMS concurrent streams (scheduler)
-//   orchard-bench-llm embeddings MODEL_DIR [SENTENCES.txt]
-//       sentences/s at batch 1 and 32; vectors written to $ORCHARD_BENCH_VECTORS (JSON) if set
 
 import Foundation
 import LargeModels
@@ -17,10 +15,6 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 guard args.count >= 3 else { fail("usage: orchard-bench-llm greedy|speed MODEL.gguf …") }
-if args[1] == "embeddings" {
-    try await embeddingBenchmark(directory: args[2], sentenceFile: args.count > 3 ? args[3] : nil)
-    exit(0)
-}
 let model = try LlamaModel(path: args[2])
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
@@ -95,32 +89,4 @@ case "speed":
     print(String(format: "orchard %d streams: %d tokens in %.3f s = %.1f tok/s aggregate", streams, total, elapsed, Double(total) / elapsed))
 default:
     fail("unknown command \(args[1])")
-}
-
-func embeddingBenchmark(directory: String, sentenceFile: String?) async throws {
-    let model = try BertModel(directory: directory)
-    let sentences: [String]
-    if let sentenceFile {
-        sentences = try String(contentsOfFile: sentenceFile, encoding: .utf8).split(separator: "\n").map(String.init)
-    } else {
-        sentences = (0..<256).map { "Sentence number \($0) is a short example of text to embed." }
-    }
-    _ = model.embed(Array(sentences.prefix(8)))  // warm-up
-    for batch in [1, 32] {
-        var best = Double.infinity
-        for _ in 0..<3 {
-            let t0 = now()
-            var i = 0
-            while i < sentences.count {
-                _ = model.embed(Array(sentences[i..<min(sentences.count, i + batch)]))
-                i += batch
-            }
-            best = min(best, now() - t0)
-        }
-        print(String(format: "orchard embeddings batch %d: %.1f sentences/s", batch, Double(sentences.count) / best))
-    }
-    if let out = ProcessInfo.processInfo.environment["ORCHARD_BENCH_VECTORS"] {
-        let vectors = model.embed(sentences).map { $0.map(Double.init) }
-        try JSONSerialization.data(withJSONObject: vectors).write(to: URL(fileURLWithPath: out))
-    }
 }
