@@ -32,7 +32,8 @@ import Testing
 
     @Test func tenantsAreRateLimitedApart() async throws {
         let service = try await TestService.make(workers: 0) {
-            $0.limits.requestsPerSecond = 0.5
+            // One token per 100 s: the burst cannot refill while the test runs, however slow the machine.
+            $0.limits.requestsPerSecond = 0.01
             $0.limits.burst = 4
         }
         try await service.application.test(.router) { client in
@@ -42,7 +43,7 @@ import Testing
             for _ in 0..<4 { #expect(try await client.call(.get, "/api/v1/datasets", key: alpha).status == .ok) }
             let limited = try await client.call(.get, "/api/v1/datasets", key: alpha)
             #expect(limited.status == .tooManyRequests)
-            #expect(limited.headers[.retryAfter] == "2", "one token per 2 s")
+            #expect((Int(limited.headers[.retryAfter] ?? "") ?? 0) > 60, "about 100 s to the next token")
             #expect(limited.json["error"]?.string?.contains("rate limit") == true)
             #expect(try await client.call(.get, "/api/v1/datasets", key: beta).status == .ok)
             // Health checks are not metered.
@@ -94,23 +95,23 @@ import Testing
             // A well-behaved client on a kept-alive connection is served.
             let polite = try RawSocket(port: port)
             polite.send("GET /v2/health/live HTTP/1.1\r\nHost: localhost\r\n\r\n")
-            #expect(polite.readResponse(timeout: 5)?.status == 200)
+            #expect(polite.readResponse(timeout: 30)?.status == 200)
             // (The test client's own kept-alive connection has been idle too long by now: it was closed as well.)
         }
         await service.stop()
     }
 
     @Test func largeUploadsStreamAndOversizedOnesLeaveNothing() async throws {
-        let service = try await TestService.make(workers: 0, maxUploadBytes: 24 << 20)
+        let service = try await TestService.make(workers: 0, maxUploadBytes: 8 << 20)
         try await service.application.test(.live) { client in
             let key = try await service.tenant("bulk", client: client)
-            // ~12 MB of CSV in one request.
+            // ~4 MB of CSV in one request (many NIO reads, several 1 MiB writes).
             var csv = "a,b,c\n"
-            csv.reserveCapacity(13 << 20)
-            for row in 0..<800_000 { csv += "\(row),\(row % 97),\(row % 13)\n" }
+            csv.reserveCapacity(5 << 20)
+            for row in 0..<300_000 { csv += "\(row),\(row % 97),\(row % 13)\n" }
             let uploaded = try await client.call(.post, "/api/v1/datasets?name=bulk", key: key, body: csv)
             #expect(uploaded.status == .created, "\(uploaded.text.prefix(200))")
-            #expect(uploaded.json["rows"]?.int == 800_000)
+            #expect(uploaded.json["rows"]?.int == 300_000)
             #expect(uploaded.json["bytes"]?.int == csv.utf8.count)
             let sha = try #require(uploaded.json["sha256"]?.string)
             let stored = try service.platform.artifacts.fileURL(for: sha)
@@ -129,7 +130,7 @@ import Testing
             socket.send("POST /api/v1/datasets?name=huge HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(key)\r\n"
                         + "Transfer-Encoding: chunked\r\n\r\n")
             let chunk = Data(String(repeating: "1,2,3\n", count: 1 << 16).utf8)
-            for _ in 0..<(30 << 20) / chunk.count {
+            for _ in 0..<(12 << 20) / chunk.count {
                 socket.send(String(chunk.count, radix: 16) + "\r\n")
                 socket.send(chunk)
                 socket.send("\r\n")
