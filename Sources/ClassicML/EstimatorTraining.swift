@@ -75,6 +75,9 @@ public struct EstimatorTraining {
         case .clustering:
             var result: [String: Double] = [:]
             if let kmeans = estimator as? KMeans { result["inertia"] = kmeans.score(x) }
+            if estimator is DBSCAN {
+                result["noise_fraction"] = Double(predicted.filter { $0 < 0 }.count) / Double(max(predicted.count, 1))
+            }
             if let y { result["adjusted_rand"] = Metrics.adjustedRand(y, predicted) }
             return result
         case .decomposition:
