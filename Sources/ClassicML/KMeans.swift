@@ -39,7 +39,9 @@ public final class KMeans: Estimator {
         }
         let means = x.columnMeans
         var variance = 0.0
-        for i in 0..<x.rows { for j in 0..<x.columns { variance += (x[i, j] - means[j]) * (x[i, j] - means[j]) } }
+        x.values.withUnsafeBufferPointer { v in
+            for i in 0..<x.rows { for j in 0..<x.columns { variance += (v[i * x.columns + j] - means[j]) * (v[i * x.columns + j] - means[j]) } }
+        }
         let threshold = tolerance * variance / Double(x.rows * x.columns)
         var generator = RandomGenerator(seed: seed)
         let norms = Self.rowNorms(x)
@@ -47,35 +49,25 @@ public final class KMeans: Estimator {
         for _ in 0..<initCount {
             var runGenerator = generator.fork()
             var run = seedCenters(x, norms: norms, &runGenerator)
-            var (labels, runInertia) = assign(x, run, norms: norms)
+            var labels = [Int32](repeating: -1, count: x.rows)
             var runIterations = 0
+            // Lloyd as scikit-learn runs it: each step assigns rows to the current centres and
+            // computes the new ones in the same pass; stop when no label changed (strict
+            // convergence) or the centres moved less than the threshold in total.
             for _ in 0..<maxIterations {
                 runIterations += 1
-                let updated = recompute(x, labels, previous: run)
+                let step = lloydStep(x, norms: norms, centers: run, labels: &labels)
                 var shift = 0.0
-                for k in 0..<updated.values.count { shift += (updated.values[k] - run.values[k]) * (updated.values[k] - run.values[k]) }
-                run = updated
-                let (newLabels, newInertia) = assign(x, run, norms: norms)
-                let unchanged = newLabels == labels
-                (labels, runInertia) = (newLabels, newInertia)
-                if unchanged || shift <= threshold { break }
+                for k in 0..<run.values.count { shift += (step.centers.values[k] - run.values[k]) * (step.centers.values[k] - run.values[k]) }
+                run = step.centers
+                if step.changed == 0 { break }
+                if shift <= threshold { break }
             }
+            // The step's inertia belongs to the centres before it: measure against the final ones.
+            let runInertia = lloydStep(x, norms: norms, centers: run, labels: &labels, update: false).inertia
             if runInertia < bestInertia { bestInertia = runInertia; centers = run; iterations = runIterations }
         }
         inertia = bestInertia
-    }
-
-    /// Squared distances (rows, clusters); `norms` are the rows' squared norms.
-    func squaredDistances(_ x: Matrix, _ centers: Matrix, norms: [Double]) -> Matrix {
-        var cross = x.multiplied(by: centers, transposeOther: true)
-        let centerNorms = (0..<centers.rows).map { c in centers.row(c).reduce(0) { $0 + $1 * $1 } }
-        let k = centers.rows
-        cross.values.withUnsafeMutableBufferPointer { d in
-            for i in 0..<x.rows {
-                for c in 0..<k { d[i * k + c] = max(norms[i] + centerNorms[c] - 2 * d[i * k + c], 0) }
-            }
-        }
-        return cross
     }
 
     static func rowNorms(_ x: Matrix) -> [Double] {
@@ -88,40 +80,102 @@ public final class KMeans: Estimator {
         }
     }
 
-    func assign(_ x: Matrix, _ centers: Matrix, norms: [Double]? = nil) -> ([Int], Double) {
-        let distances = squaredDistances(x, centers, norms: norms ?? Self.rowNorms(x))
-        var labels = [Int](repeating: 0, count: x.rows)
-        var total = 0.0
-        let k = centers.rows
-        distances.values.withUnsafeBufferPointer { d in
-            for i in 0..<x.rows {
-                var best = 0, bestValue = d[i * k]
-                for c in 1..<max(k, 1) where d[i * k + c] < bestValue { best = c; bestValue = d[i * k + c] }
-                labels[i] = best
-                total += bestValue
-            }
-        }
-        return (labels, total)
-    }
+    /// Rows per block of one Lloyd step: a block's features and its distances stay in cache.
+    static let blockRows = 256
+    /// Blocks are summed in this many fixed parts (then the parts in order), so the
+    /// centres do not depend on the thread count.
+    static let parts = 16
 
-    func recompute(_ x: Matrix, _ labels: [Int], previous: Matrix) -> Matrix {
-        var sums = [Double](repeating: 0, count: clusterCount * x.columns)
-        var counts = [Double](repeating: 0, count: clusterCount)
-        let d = x.columns
-        x.values.withUnsafeBufferPointer { v in
-            sums.withUnsafeMutableBufferPointer { s in
-                for i in 0..<x.rows {
-                    let c = labels[i]
-                    counts[c] += 1
-                    let target = s.baseAddress! + c * d, source = v.baseAddress! + i * d
-                    for j in 0..<d { target[j] += source[j] }
+    /// One pass over x: each row's nearest centre (‖c‖² − 2x·c through a dgemm per
+    /// block), the inertia, how many labels changed, and — with `update` — the
+    /// means of the new clusters (an empty cluster keeps its centre).
+    func lloydStep(_ x: Matrix, norms: [Double], centers: Matrix, labels: inout [Int32], update: Bool = true)
+        -> (centers: Matrix, inertia: Double, changed: Int) {
+        let k = centers.rows, d = x.columns, n = x.rows
+        let centerNorms = Self.rowNorms(centers)
+        let partCount = min(Self.parts, max(1, (n + Self.blockRows - 1) / Self.blockRows))
+        let partSize = (n + partCount - 1) / partCount
+        var sums = [Double](repeating: 0, count: update ? partCount * k * d : 0)
+        var counts = [Double](repeating: 0, count: partCount * k)
+        var inertias = [Double](repeating: 0, count: partCount)
+        var changes = [Int](repeating: 0, count: partCount)
+        x.values.withUnsafeBufferPointer { xs in
+            centers.values.withUnsafeBufferPointer { cs in
+                labels.withUnsafeMutableBufferPointer { labels in
+                    sums.withUnsafeMutableBufferPointer { sums in
+                        counts.withUnsafeMutableBufferPointer { counts in
+                            inertias.withUnsafeMutableBufferPointer { inertias in
+                                changes.withUnsafeMutableBufferPointer { changes in
+                                    let (labels, sums, counts, inertias, changes) = (labels, sums, counts, inertias, changes)
+                                    Parallel.forEach(partCount) { part in
+                                        let cross = UnsafeMutablePointer<Double>.allocate(capacity: Self.blockRows * k)
+                                        defer { cross.deallocate() }
+                                        let partSums = update ? sums.baseAddress! + part * k * d : nil
+                                        var partInertia = 0.0, partChanges = 0
+                                        let end = min(n, (part + 1) * partSize)
+                                        for start in stride(from: part * partSize, to: end, by: Self.blockRows) {
+                                            let rows = min(Self.blockRows, end - start)
+                                            serialDGEMM(false, true, rows, k, d, xs.baseAddress! + start * d, d,
+                                                        cs.baseAddress!, d, cross, k)
+                                            for r in 0..<rows {
+                                                let i = start + r
+                                                var best = 0, bestValue = Double.infinity
+                                                for c in 0..<k {
+                                                    let value = centerNorms[c] - 2 * cross[r * k + c]
+                                                    if value < bestValue { bestValue = value; best = c }
+                                                }
+                                                partInertia += max(norms[i] + bestValue, 0)
+                                                if labels[i] != Int32(best) { partChanges += 1; labels[i] = Int32(best) }
+                                                counts[part * k + best] += 1
+                                                if let partSums {
+                                                    let target = partSums + best * d, source = xs.baseAddress! + i * d
+                                                    for j in 0..<d { target[j] += source[j] }
+                                                }
+                                            }
+                                        }
+                                        inertias[part] = partInertia
+                                        changes[part] = partChanges
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
-        for c in 0..<clusterCount {
-            for j in 0..<d { sums[c * d + j] = counts[c] > 0 ? sums[c * d + j] / counts[c] : previous[c, j] }
+        var updated = centers
+        if update {
+            for c in 0..<k {
+                var count = 0.0
+                for part in 0..<partCount { count += counts[part * k + c] }
+                guard count > 0 else { continue }
+                for j in 0..<d {
+                    var sum = 0.0
+                    for part in 0..<partCount { sum += sums[(part * k + c) * d + j] }
+                    updated.values[c * d + j] = sum / count
+                }
+            }
         }
-        return Matrix(rows: clusterCount, columns: d, values: sums)
+        return (updated, inertias.reduce(0, +), changes.reduce(0, +))
+    }
+
+    /// Squared distances (rows, clusters); `norms` are the rows' squared norms.
+    func squaredDistances(_ x: Matrix, _ centers: Matrix, norms: [Double]) -> Matrix {
+        var cross = x.multiplied(by: centers, transposeOther: true)
+        let centerNorms = Self.rowNorms(centers)
+        let k = centers.rows
+        cross.values.withUnsafeMutableBufferPointer { d in
+            for i in 0..<x.rows {
+                for c in 0..<k { d[i * k + c] = max(norms[i] + centerNorms[c] - 2 * d[i * k + c], 0) }
+            }
+        }
+        return cross
+    }
+
+    func assign(_ x: Matrix, _ centers: Matrix) -> ([Int], Double) {
+        var labels = [Int32](repeating: -1, count: x.rows)
+        let step = lloydStep(x, norms: Self.rowNorms(x), centers: centers, labels: &labels, update: false)
+        return (labels.map(Int.init), step.inertia)
     }
 
     /// Greedy k-means++ (Arthur & Vassilvitskii; scikit-learn's variant).

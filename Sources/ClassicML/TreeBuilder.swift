@@ -1,0 +1,330 @@
+import Foundation
+import Tensor
+
+/// Tree features: each value rounded to Float32 (as scikit-learn's trees
+/// do) and stored as its `SortKey`, column-major, so that a node reads one
+/// feature of its samples from one contiguous column. Built once per fit
+/// and shared by all trees of a forest or boosting run.
+struct FeatureColumns: @unchecked Sendable {
+    let rows: Int
+    let features: Int
+    /// (features, rows)
+    let keys: [UInt32]
+
+    init(_ x: Matrix) {
+        rows = x.rows
+        features = x.columns
+        var out = [UInt32](repeating: 0, count: x.rows * x.columns)
+        let (rows, features) = (x.rows, x.columns)
+        x.values.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { target in
+                let sink = target
+                // Blocks of rows × a chunk of features: reads stay within cache lines.
+                Parallel.forChunks(features, grain: 16) { chunk in
+                    for start in stride(from: 0, to: rows, by: 64) {
+                        let end = min(rows, start + 64)
+                        for feature in chunk {
+                            let column = sink.baseAddress! + feature * rows
+                            for row in start..<end { column[row] = SortKey.make(Float(source[row * features + feature])) }
+                        }
+                    }
+                }
+            }
+        }
+        keys = out
+    }
+}
+
+/// Grows one CART tree depth-first, as scikit-learn's BestSplitter does: at
+/// each node, up to max_features non-constant features in random order;
+/// per feature, the node's values are gathered, sorted (`sortPacked`) and
+/// scanned once with running class counts or sums; the best threshold is
+/// the midpoint between two consecutive distinct values. Per-sample
+/// weights carry bootstrap counts. Features found constant in a node are
+/// never drawn again below it. All buffers are allocated once per tree.
+final class TreeBuilder {
+    let columns: UnsafePointer<UInt32>  // (features, rows)
+    let rows: Int
+    let features: Int
+    let targets: UnsafePointer<Double>  // class index or value
+    let classCount: Int  // 0 for regression
+    let settings: TreeSettings
+    var generator: RandomGenerator
+    var nodes = TreeNodes()
+
+    // Workspace, sized for the samples of the root.
+    private let samples: UnsafeMutablePointer<Int32>
+    private let packed: UnsafeMutablePointer<UInt64>
+    private let scratch: UnsafeMutablePointer<UInt64>
+    private let histogram: UnsafeMutablePointer<Int>
+    private let nodeTargets: UnsafeMutablePointer<Double>
+    private let nodeWeights: UnsafeMutablePointer<Double>
+    private let leftCounts: UnsafeMutablePointer<Double>
+    private let rightCounts: UnsafeMutablePointer<Double>
+    private let order: UnsafeMutablePointer<Int32>
+    private let spill: UnsafeMutablePointer<Int32>
+    private var weights: UnsafePointer<Double>?
+    private let capacity: Int
+    private var totalWeight = 0.0
+
+    var outputs: Int { classCount > 0 ? classCount : 1 }
+
+    init(columns: UnsafePointer<UInt32>, rows: Int, features: Int, targets: UnsafePointer<Double>, classCount: Int,
+         settings: TreeSettings, generator: RandomGenerator) {
+        self.columns = columns
+        self.rows = rows
+        self.features = features
+        self.targets = targets
+        self.classCount = classCount
+        self.settings = settings
+        self.generator = generator
+        capacity = max(rows, 1)
+        samples = .allocate(capacity: capacity)
+        packed = .allocate(capacity: capacity)
+        scratch = .allocate(capacity: capacity)
+        histogram = .allocate(capacity: 1024)
+        nodeTargets = .allocate(capacity: capacity)
+        nodeWeights = .allocate(capacity: capacity)
+        leftCounts = .allocate(capacity: max(classCount, 1))
+        rightCounts = .allocate(capacity: max(classCount, 1))
+        order = .allocate(capacity: max(features, 1))
+        spill = .allocate(capacity: capacity)
+        for f in 0..<features { order[f] = Int32(f) }
+    }
+
+    deinit {
+        samples.deallocate()
+        packed.deallocate()
+        scratch.deallocate()
+        histogram.deallocate()
+        nodeTargets.deallocate()
+        nodeWeights.deallocate()
+        leftCounts.deallocate()
+        rightCounts.deallocate()
+        order.deallocate()
+        spill.deallocate()
+    }
+
+    /// Grows the tree on the samples with weight > 0.
+    func build(weights: [Double]) -> TreeNodes {
+        nodes = TreeNodes()
+        nodes.outputs = outputs
+        nodes.importances = [Double](repeating: 0, count: features)
+        weights.withUnsafeBufferPointer { weights in
+            self.weights = weights.baseAddress!
+            var count = 0
+            totalWeight = 0
+            for i in 0..<rows where weights[i] > 0 {
+                samples[count] = Int32(i)
+                count += 1
+                totalWeight += weights[i]
+            }
+            if count > 0 { grow(0, count, depth: 0, knownConstants: 0) }
+            self.weights = nil
+        }
+        return nodes
+    }
+
+    /// Gathers the node's targets and weights (node-local, in sample order) and
+    /// returns its impurity, leaf value and weight.
+    private func summarise(_ start: Int, _ count: Int) -> (impurity: Double, value: [Double], weight: Double) {
+        let weights = self.weights!
+        var total = 0.0
+        for k in 0..<count {
+            let s = Int(samples[start + k])
+            nodeTargets[k] = targets[s]
+            nodeWeights[k] = weights[s]
+            total += weights[s]
+        }
+        if classCount > 0 {
+            var counts = [Double](repeating: 0, count: classCount)
+            for k in 0..<count { counts[Int(nodeTargets[k])] += nodeWeights[k] }
+            return (impurity(counts, total), counts.map { $0 / total }, total)
+        }
+        var sum = 0.0, squares = 0.0
+        for k in 0..<count {
+            let w = nodeWeights[k], y = nodeTargets[k]
+            sum += w * y
+            squares += w * y * y
+        }
+        let mean = sum / total
+        return (max(squares / total - mean * mean, 0), [mean], total)
+    }
+
+    func impurity<C: Collection>(_ counts: C, _ total: Double) -> Double where C.Element == Double {
+        guard total > 0 else { return 0 }
+        if settings.criterion == .gini {
+            var sum = 0.0
+            for c in counts { sum += (c / total) * (c / total) }
+            return 1 - sum
+        }
+        var entropy = 0.0
+        for c in counts where c > 0 { entropy -= (c / total) * log2(c / total) }
+        return entropy
+    }
+
+    /// Adds the node for samples[start..<start+count] and its subtree; returns its index.
+    /// `knownConstants`: order[0..<knownConstants] are constant in this node (found so in an ancestor).
+    @discardableResult
+    private func grow(_ start: Int, _ count: Int, depth: Int, knownConstants: Int) -> Int {
+        let node = nodes.feature.count
+        let (nodeImpurity, value, nodeWeight) = summarise(start, count)
+        nodes.feature.append(-1)
+        nodes.threshold.append(-2)
+        nodes.left.append(-1)
+        nodes.right.append(-1)
+        nodes.value.append(contentsOf: value)
+        guard count >= settings.minSamplesSplit, count >= 2 * settings.minSamplesLeaf,
+              settings.maxDepth.map({ depth < $0 }) ?? true, nodeImpurity > 1e-12 else { return node }
+        var constants = knownConstants
+        guard let split = bestSplit(start, count, nodeImpurity: nodeImpurity, nodeWeight: nodeWeight, constants: &constants)
+        else { return node }
+        let decrease = nodeWeight / totalWeight * (nodeImpurity - split.childImpurity)
+        guard decrease >= settings.minImpurityDecrease else { return node }
+        // Stable partition: left (key ≤ the left value's key) first, in sample order.
+        let column = columns + split.feature * rows
+        var write = start, spilled = 0
+        for k in start..<(start + count) {
+            let s = samples[k]
+            if column[Int(s)] <= split.leftKey {
+                samples[write] = s
+                write += 1
+            } else {
+                spill[spilled] = s
+                spilled += 1
+            }
+        }
+        (samples + write).update(from: spill, count: spilled)
+        let leftCount = write - start
+        nodes.importances[split.feature] += nodeWeight * nodeImpurity - split.weightedChildren
+        nodes.feature[node] = split.feature
+        nodes.threshold[node] = split.threshold
+        nodes.left[node] = grow(start, leftCount, depth: depth + 1, knownConstants: constants)
+        nodes.right[node] = grow(write, count - leftCount, depth: depth + 1, knownConstants: constants)
+        return node
+    }
+
+    struct Split {
+        var feature: Int
+        /// The largest key that goes left; the threshold lies between its value and the next.
+        var leftKey: UInt32
+        var threshold: Double
+        /// Weighted mean impurity of the children, and its weight-scaled sum.
+        var childImpurity: Double
+        var weightedChildren: Double
+    }
+
+    /// The best split over max_features features drawn at random among those
+    /// not known to be constant; more are drawn while the drawn ones are
+    /// constant, as scikit-learn does. Features found constant are moved into
+    /// order[knownConstants..<constants] for the subtree.
+    private func bestSplit(_ start: Int, _ count: Int, nodeImpurity: Double, nodeWeight: Double,
+                           constants: inout Int) -> Split? {
+        let wanted = settings.featureCount(features)
+        var best: Split?
+        var bestScore = Double.infinity
+        var informative = 0
+        var next = constants  // order[next...] are not yet drawn
+        let minLeaf = settings.minSamplesLeaf
+        let targetsHere = nodeTargets, weightsHere = nodeWeights
+        while next < features && informative < wanted {
+            let pick = next + Int(generator.next() % UInt64(features - next))
+            order.swapAt(next, pick)
+            let feature = Int(order[next])
+            let column = columns + feature * rows
+            var low = UInt32.max, high = UInt32.min
+            for k in 0..<count {
+                let key = column[Int(samples[start + k])]
+                packed[k] = UInt64(key) << 32 | UInt64(k)
+                low = min(low, key)
+                high = max(high, key)
+            }
+            if low == high {
+                // Constant here and so in the subtree: move it next to the known constants.
+                order.swapAt(next, constants)
+                constants += 1
+                next += 1
+                continue
+            }
+            next += 1
+            informative += 1
+            sortPacked(packed, count, scratch: scratch, histogram: histogram)
+            if classCount > 0 {
+                leftCounts.update(repeating: 0, count: classCount)
+                rightCounts.update(repeating: 0, count: classCount)
+                for k in 0..<count { rightCounts[Int(targetsHere[k])] += weightsHere[k] }
+                var leftWeight = 0.0
+                // Gini keeps Σcount² of each side up to date: O(1) per position.
+                let gini = settings.criterion == .gini
+                var leftSquares = 0.0, rightSquares = 0.0
+                for c in 0..<classCount { rightSquares += rightCounts[c] * rightCounts[c] }
+                for position in 0..<(count - 1) {
+                    let k = Int(truncatingIfNeeded: packed[position] & 0xFFFF_FFFF)
+                    let w = weightsHere[k]
+                    let c = Int(targetsHere[k])
+                    if gini {
+                        leftSquares += w * (2 * leftCounts[c] + w)
+                        rightSquares += w * (w - 2 * rightCounts[c])
+                    }
+                    leftCounts[c] += w
+                    rightCounts[c] -= w
+                    leftWeight += w
+                    let leftSize = position + 1
+                    guard leftSize >= minLeaf, count - leftSize >= minLeaf,
+                          packed[position] >> 32 != packed[position + 1] >> 32 else { continue }
+                    let rightWeight = nodeWeight - leftWeight
+                    let score = gini
+                        ? nodeWeight - leftSquares / leftWeight - rightSquares / rightWeight
+                        : leftWeight * impurity(UnsafeBufferPointer(start: leftCounts, count: classCount), leftWeight)
+                            + rightWeight * impurity(UnsafeBufferPointer(start: rightCounts, count: classCount), rightWeight)
+                    if score < bestScore - 1e-12 {
+                        bestScore = score
+                        best = split(feature, position, score: score, nodeWeight: nodeWeight)
+                    }
+                }
+            } else {
+                var totalSum = 0.0, totalSquares = 0.0
+                for k in 0..<count {
+                    totalSum += weightsHere[k] * targetsHere[k]
+                    totalSquares += weightsHere[k] * targetsHere[k] * targetsHere[k]
+                }
+                var leftSum = 0.0, leftWeight = 0.0
+                for position in 0..<(count - 1) {
+                    let k = Int(truncatingIfNeeded: packed[position] & 0xFFFF_FFFF)
+                    leftSum += weightsHere[k] * targetsHere[k]
+                    leftWeight += weightsHere[k]
+                    let leftSize = position + 1
+                    guard leftSize >= minLeaf, count - leftSize >= minLeaf,
+                          packed[position] >> 32 != packed[position + 1] >> 32 else { continue }
+                    let rightWeight = nodeWeight - leftWeight
+                    let rightSum = totalSum - leftSum
+                    // Σw(y−ȳ)² per side = Σwy² − (Σwy)²/Σw; the Σwy² terms are common to all splits.
+                    let score = totalSquares - leftSum * leftSum / leftWeight - rightSum * rightSum / rightWeight
+                    if bestScore == .infinity || score < bestScore - 1e-12 * max(1, abs(bestScore)) {
+                        bestScore = score
+                        best = split(feature, position, score: score, nodeWeight: nodeWeight)
+                    }
+                }
+            }
+        }
+        return best
+    }
+
+    private func split(_ feature: Int, _ position: Int, score: Double, nodeWeight: Double) -> Split {
+        let leftKey = UInt32(truncatingIfNeeded: packed[position] >> 32)
+        let a = Double(SortKey.value(leftKey))
+        let b = Double(SortKey.value(UInt32(truncatingIfNeeded: packed[position + 1] >> 32)))
+        let middle = a / 2 + b / 2
+        return Split(feature: feature, leftKey: leftKey, threshold: middle >= b ? a : middle,
+                     childImpurity: score / nodeWeight, weightedChildren: score)
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == Int32 {
+    @inline(__always)
+    fileprivate func swapAt(_ i: Int, _ j: Int) {
+        let t = self[i]
+        self[i] = self[j]
+        self[j] = t
+    }
+}
