@@ -72,7 +72,8 @@ public final class DBSCAN: Estimator {
         let referenceNorms = KMeans.rowNorms(reference)
         var lists = [[Int]](repeating: [], count: x.rows)
         let squaredRadius = radius * radius
-        let slack = 1e-6 * squaredRadius + 1e-12
+        // ‖a‖² + ‖b‖² − 2a·b loses about 1e-16 · (‖a‖² + ‖b‖²) to rounding; the slack covers it generously.
+        let slack = 1e-6 * squaredRadius + 1e-300
         lists.withUnsafeMutableBufferPointer { lists in
             let sink = lists
             let blocks = (x.rows + block - 1) / block
@@ -87,7 +88,8 @@ public final class DBSCAN: Estimator {
                             var found: [Int] = []
                             for j in 0..<reference.rows {
                                 let approximate = norms[offset] + referenceNorms[j] - 2 * cross.values[offset * reference.rows + j]
-                                guard approximate <= squaredRadius + slack else { continue }
+                                guard approximate <= squaredRadius + slack + 1e-9 * (norms[offset] + referenceNorms[j])
+                                else { continue }
                                 let exact = squaredDistance(a.baseAddress! + offset * x.columns,
                                                             r.baseAddress! + j * x.columns, x.columns)
                                 if exact.squareRoot() <= radius { found.append(j) }
@@ -106,29 +108,21 @@ public final class DBSCAN: Estimator {
 
     public func predict(_ x: Matrix) -> [Double] {
         guard coreSamples.rows > 0 else { return [Double](repeating: -1, count: x.rows) }
-        let coreNorms = KMeans.rowNorms(coreSamples)
-        let norms = KMeans.rowNorms(x)
-        var out = [Double](repeating: -1, count: x.rows)
-        let block = 512
-        for start in stride(from: 0, to: x.rows, by: block) {
-            let rows = start..<min(x.rows, start + block)
-            let cross = x.gatherRows(rows).multiplied(by: coreSamples, transposeOther: true)
-            for (offset, i) in rows.enumerated() {
-                var best = -1, bestDistance = Double.infinity
-                for c in 0..<coreSamples.rows {
-                    let distance = norms[i] + coreNorms[c] - 2 * cross.values[offset * coreSamples.rows + c]
-                    if distance < bestDistance { bestDistance = distance; best = c }
-                }
-                // The exact distance decides at the boundary.
-                let exact = x.values.withUnsafeBufferPointer { a in
-                    coreSamples.values.withUnsafeBufferPointer { r in
-                        squaredDistance(a.baseAddress! + i * x.columns, r.baseAddress! + best * x.columns, x.columns)
+        // The core samples within eps of each row; the nearest of them (exact distance) gives the label.
+        let (offsets, neighbors) = Self.radiusNeighbors(of: x, among: coreSamples, radius: eps)
+        return x.values.withUnsafeBufferPointer { a in
+            coreSamples.values.withUnsafeBufferPointer { r in
+                (0..<x.rows).map { i in
+                    var best = -1, bestDistance = Double.infinity
+                    for position in offsets[i]..<offsets[i + 1] {
+                        let c = neighbors[position]
+                        let distance = squaredDistance(a.baseAddress! + i * x.columns, r.baseAddress! + c * x.columns, x.columns)
+                        if distance < bestDistance { bestDistance = distance; best = c }
                     }
+                    return best < 0 ? -1 : Double(coreLabels[best])
                 }
-                if exact.squareRoot() <= eps { out[i] = Double(coreLabels[best]) }
             }
         }
-        return out
     }
 
     public func exportState() -> EstimatorState {

@@ -106,9 +106,9 @@ public class DecisionTree {
         self.classCount = classCount
         featureCount = x.columns
         let columns = FeatureColumns(x)
-        columns.keys.withUnsafeBufferPointer { keys in
+        columns.withKeys { keys in
             y.withUnsafeBufferPointer { targets in
-                let builder = TreeBuilder(columns: keys.baseAddress!, rows: x.rows, features: x.columns,
+                let builder = TreeBuilder(columns: keys, rows: x.rows, features: x.columns,
                                           targets: targets.baseAddress!, classCount: classCount, settings: settings,
                                           generator: RandomGenerator(seed: seed))
                 tree = builder.build(weights: [Double](repeating: 1, count: x.rows))

@@ -56,7 +56,7 @@ public class GradientBoosting {
         let columns = FeatureColumns(x)
         var generator = RandomGenerator(seed: seed)
         trees = []
-        columns.keys.withUnsafeBufferPointer { pointer in
+        columns.withKeys { pointer in
             x.values.withUnsafeBufferPointer { rowsPointer in
                 for _ in 0..<stageCount {
                     // Rows of this stage (without replacement when subsampling).
@@ -77,7 +77,7 @@ public class GradientBoosting {
                             return truth - probabilities[i * outputs + k]
                         }
                         var tree = residual.withUnsafeBufferPointer { targets in
-                            TreeBuilder(columns: pointer.baseAddress!, rows: n, features: x.columns,
+                            TreeBuilder(columns: pointer, rows: n, features: x.columns,
                                         targets: targets.baseAddress!, classCount: 0, settings: settings,
                                         generator: generator.fork()).build(weights: weights)
                         }

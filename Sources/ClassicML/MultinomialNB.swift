@@ -26,9 +26,8 @@ public final class MultinomialNB: Estimator {
     public func fit(_ x: Matrix, _ y: [Double], classCount: Int, seed: UInt64) throws {
         let d = x.columns
         if let position = x.values.firstIndex(where: { $0 < 0 }) {
-            throw ClassicMLError.invalidData(
-                "\(Self.name): feature \(position % d) (after preprocessing) is negative (\(x.values[position])) in data row "
-                + "\(position / d + 1); MultinomialNB needs counts or frequencies ≥ 0 — use --scale minmax or no scaling")
+            throw ClassicMLError.negativeFeature(estimator: Self.name, feature: position % d, column: nil, row: position / d,
+                                                 value: x.values[position])
         }
         var counts = Matrix(rows: classCount, columns: d)
         var classCounts = [Double](repeating: 0, count: classCount)

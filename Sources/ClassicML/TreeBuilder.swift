@@ -9,29 +9,30 @@ struct FeatureColumns: @unchecked Sendable {
     let rows: Int
     let features: Int
     /// (features, rows)
-    let keys: [UInt32]
+    let storage: LargeBuffer<UInt32>
+
+    /// Runs `body` with the keys (features × rows), kept alive meanwhile.
+    func withKeys<R>(_ body: (UnsafePointer<UInt32>) throws -> R) rethrows -> R {
+        try withExtendedLifetime(storage) { try body(UnsafePointer(storage.pointer)) }
+    }
 
     init(_ x: Matrix) {
         rows = x.rows
         features = x.columns
-        var out = [UInt32](repeating: 0, count: x.rows * x.columns)
-        let (rows, features) = (x.rows, x.columns)
+        storage = LargeBuffer(count: x.rows * x.columns)
+        let (rows, features, sink) = (x.rows, x.columns, storage.pointer)
         x.values.withUnsafeBufferPointer { source in
-            out.withUnsafeMutableBufferPointer { target in
-                let sink = target
-                // Blocks of rows × a chunk of features: reads stay within cache lines.
-                Parallel.forChunks(features, grain: 16) { chunk in
-                    for start in stride(from: 0, to: rows, by: 64) {
-                        let end = min(rows, start + 64)
-                        for feature in chunk {
-                            let column = sink.baseAddress! + feature * rows
-                            for row in start..<end { column[row] = SortKey.make(Float(source[row * features + feature])) }
-                        }
+            // Blocks of rows × a chunk of features: reads stay within cache lines.
+            Parallel.forChunks(features, grain: 16) { chunk in
+                for start in stride(from: 0, to: rows, by: 64) {
+                    let end = min(rows, start + 64)
+                    for feature in chunk {
+                        let column = sink + feature * rows
+                        for row in start..<end { column[row] = SortKey.make(Float(source[row * features + feature])) }
                     }
                 }
             }
         }
-        keys = out
     }
 }
 
