@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// A large, zero-filled array for data that is read at random (tree
+/// A large, uninitialised array (the owner writes every element) for data that is read at random (tree
 /// features): 2 MiB aligned and marked for transparent huge pages, so that
 /// random reads across hundreds of megabytes do not miss the TLB on every
 /// access. numpy does the same for its large arrays, so scikit-learn's trees
@@ -23,7 +23,6 @@ final class LargeBuffer<Element>: @unchecked Sendable {
         #if canImport(Glibc)
         if bytes >= alignment { _ = madvise(raw, bytes, 14) }  // MADV_HUGEPAGE
         #endif
-        memset(raw!, 0, bytes)
         pointer = raw!.bindMemory(to: Element.self, capacity: max(count, 1))
     }
 

@@ -60,6 +60,10 @@ final class TreeBuilder {
     private let histogram: UnsafeMutablePointer<Int>
     private let nodeTargets: UnsafeMutablePointer<Double>
     private let nodeWeights: UnsafeMutablePointer<Double>
+    private let nodeLabels: UnsafeMutablePointer<Int32>
+    /// The node's weighted class counts (classification) or Σwy, Σwy² (regression).
+    private let nodeCounts: UnsafeMutablePointer<Double>
+    private var nodeSum = 0.0, nodeSquares = 0.0
     private let leftCounts: UnsafeMutablePointer<Double>
     private let rightCounts: UnsafeMutablePointer<Double>
     private let order: UnsafeMutablePointer<Int32>
@@ -86,6 +90,8 @@ final class TreeBuilder {
         histogram = .allocate(capacity: 1024)
         nodeTargets = .allocate(capacity: capacity)
         nodeWeights = .allocate(capacity: capacity)
+        nodeLabels = .allocate(capacity: capacity)
+        nodeCounts = .allocate(capacity: max(classCount, 1))
         leftCounts = .allocate(capacity: max(classCount, 1))
         rightCounts = .allocate(capacity: max(classCount, 1))
         order = .allocate(capacity: max(features, 1))
@@ -100,6 +106,8 @@ final class TreeBuilder {
         histogram.deallocate()
         nodeTargets.deallocate()
         nodeWeights.deallocate()
+        nodeLabels.deallocate()
+        nodeCounts.deallocate()
         leftCounts.deallocate()
         rightCounts.deallocate()
         order.deallocate()
@@ -138,8 +146,13 @@ final class TreeBuilder {
             total += weights[s]
         }
         if classCount > 0 {
-            var counts = [Double](repeating: 0, count: classCount)
-            for k in 0..<count { counts[Int(nodeTargets[k])] += nodeWeights[k] }
+            nodeCounts.update(repeating: 0, count: classCount)
+            for k in 0..<count {
+                let c = Int32(nodeTargets[k])
+                nodeLabels[k] = c
+                nodeCounts[Int(c)] += nodeWeights[k]
+            }
+            let counts = UnsafeBufferPointer(start: nodeCounts, count: classCount)
             return (impurity(counts, total), counts.map { $0 / total }, total)
         }
         var sum = 0.0, squares = 0.0
@@ -148,6 +161,7 @@ final class TreeBuilder {
             sum += w * y
             squares += w * y * y
         }
+        (nodeSum, nodeSquares) = (sum, squares)
         let mean = sum / total
         return (max(squares / total - mean * mean, 0), [mean], total)
     }
@@ -215,23 +229,37 @@ final class TreeBuilder {
         var weightedChildren: Double
     }
 
-    /// The best split over max_features features drawn at random among those
-    /// not known to be constant; more are drawn while the drawn ones are
-    /// constant, as scikit-learn does. Features found constant are moved into
-    /// order[knownConstants..<constants] for the subtree.
+    /// The best split over max_features features drawn at random, with
+    /// scikit-learn's rule for constant features: drawing a feature known to
+    /// be constant (from an ancestor) or found constant here still counts as
+    /// a visit, and draws go on past max_features only until one
+    /// non-constant feature has been evaluated. Features found constant move
+    /// into the known-constant prefix of `order` for the subtree.
+    ///
+    /// `order` regions: [0, drawnKnown) known constants drawn here;
+    /// [drawnKnown, known) known constants not drawn; [known, constants)
+    /// found constant here; [constants, undrawn) not drawn yet;
+    /// [undrawn, features) drawn and evaluated.
     private func bestSplit(_ start: Int, _ count: Int, nodeImpurity: Double, nodeWeight: Double,
                            constants: inout Int) -> Split? {
         let wanted = settings.featureCount(features)
         var best: Split?
         var bestScore = Double.infinity
-        var informative = 0
-        var next = constants  // order[next...] are not yet drawn
+        let known = constants
+        var drawnKnown = 0, found = 0, visited = 0
+        var undrawn = features
         let minLeaf = settings.minSamplesLeaf
-        let targetsHere = nodeTargets, weightsHere = nodeWeights
-        while next < features && informative < wanted {
-            let pick = next + Int(generator.next() % UInt64(features - next))
-            order.swapAt(next, pick)
-            let feature = Int(order[next])
+        let targetsHere = nodeTargets, weightsHere = nodeWeights, labelsHere = nodeLabels
+        while undrawn > constants && (visited < wanted || visited <= found + drawnKnown) {
+            visited += 1
+            var pick = drawnKnown + Int(generator.next() % UInt64(undrawn - found - drawnKnown))
+            if pick < known {
+                order.swapAt(drawnKnown, pick)
+                drawnKnown += 1
+                continue
+            }
+            pick += found
+            let feature = Int(order[pick])
             let column = columns + feature * rows
             var low = UInt32.max, high = UInt32.min
             for k in 0..<count {
@@ -241,19 +269,18 @@ final class TreeBuilder {
                 high = max(high, key)
             }
             if low == high {
-                // Constant here and so in the subtree: move it next to the known constants.
-                order.swapAt(next, constants)
+                // Constant here and so in the subtree.
+                order.swapAt(pick, constants)
                 constants += 1
-                next += 1
+                found += 1
                 continue
             }
-            next += 1
-            informative += 1
+            undrawn -= 1
+            order.swapAt(undrawn, pick)
             sortPacked(packed, count, scratch: scratch, histogram: histogram)
             if classCount > 0 {
                 leftCounts.update(repeating: 0, count: classCount)
-                rightCounts.update(repeating: 0, count: classCount)
-                for k in 0..<count { rightCounts[Int(targetsHere[k])] += weightsHere[k] }
+                rightCounts.update(from: nodeCounts, count: classCount)
                 var leftWeight = 0.0
                 // Gini keeps Σcount² of each side up to date: O(1) per position.
                 let gini = settings.criterion == .gini
@@ -262,7 +289,7 @@ final class TreeBuilder {
                 for position in 0..<(count - 1) {
                     let k = Int(truncatingIfNeeded: packed[position] & 0xFFFF_FFFF)
                     let w = weightsHere[k]
-                    let c = Int(targetsHere[k])
+                    let c = Int(labelsHere[k])
                     if gini {
                         leftSquares += w * (2 * leftCounts[c] + w)
                         rightSquares += w * (w - 2 * rightCounts[c])
@@ -284,11 +311,7 @@ final class TreeBuilder {
                     }
                 }
             } else {
-                var totalSum = 0.0, totalSquares = 0.0
-                for k in 0..<count {
-                    totalSum += weightsHere[k] * targetsHere[k]
-                    totalSquares += weightsHere[k] * targetsHere[k] * targetsHere[k]
-                }
+                let (totalSum, totalSquares) = (nodeSum, nodeSquares)
                 var leftSum = 0.0, leftWeight = 0.0
                 for position in 0..<(count - 1) {
                     let k = Int(truncatingIfNeeded: packed[position] & 0xFFFF_FFFF)

@@ -5,7 +5,8 @@ Both sides fit on identical CSV files (the fixtures' fixed splits, MNIST from
 MinMaxScaler ↔ `--scale standard|minmax`), the same parameters and seed 0.
 Fit time is the estimator's fit only (no file reading, no scaling) on both
 sides: sklearn's `fit` wall time; Orchard's `train_seconds` from
-`orchard train --json`. Forests use both cores on both sides (n_jobs=-1).
+`orchard train --json`; on the small sets the best of 3 on both sides (one
+fit each on MNIST). Forests use both cores on both sides (n_jobs=-1).
 """
 import argparse
 import json
@@ -32,19 +33,19 @@ FIXTURES = os.path.join(ROOT, "Tests", "ClassicMLTests", "Fixtures")
 MNIST = os.path.expanduser("~/.cache/orchard/mnist")
 
 SKLEARN = {
-    "logistic_regression": lambda p: LogisticRegression(**p),
-    "linear_regression": lambda p: LinearRegression(**p),
-    "ridge": lambda p: Ridge(**p),
-    "decision_tree": lambda p: DecisionTreeClassifier(random_state=0, **p),
-    "random_forest": lambda p: RandomForestClassifier(random_state=0, n_jobs=-1, **p),
-    "knn": lambda p: KNeighborsClassifier(**p),
-    "gaussian_nb": lambda p: GaussianNB(**p),
-    "kmeans": lambda p: KMeans(random_state=0, **p),
-    "svc": lambda p: SVC(random_state=0, **p),
-    "svr": lambda p: SVR(**p),
-    "linear_svc": lambda p: LinearSVC(random_state=0, **p),
-    "multinomial_nb": lambda p: MultinomialNB(**p),
-    "dbscan": lambda p: DBSCAN(**p),
+    "logistic_regression": lambda p, seed: LogisticRegression(**p),
+    "linear_regression": lambda p, seed: LinearRegression(**p),
+    "ridge": lambda p, seed: Ridge(**p),
+    "decision_tree": lambda p, seed: DecisionTreeClassifier(random_state=seed, **p),
+    "random_forest": lambda p, seed: RandomForestClassifier(random_state=seed, n_jobs=-1, **p),
+    "knn": lambda p, seed: KNeighborsClassifier(**p),
+    "gaussian_nb": lambda p, seed: GaussianNB(**p),
+    "kmeans": lambda p, seed: KMeans(random_state=seed, **p),
+    "svc": lambda p, seed: SVC(random_state=seed, **p),
+    "svr": lambda p, seed: SVR(**p),
+    "linear_svc": lambda p, seed: LinearSVC(random_state=seed, **p),
+    "multinomial_nb": lambda p, seed: MultinomialNB(**p),
+    "dbscan": lambda p, seed: DBSCAN(**p),
 }
 
 
@@ -90,7 +91,7 @@ def load(data):
     return _cache[data]
 
 
-def run_sklearn(data, estimator, params, scale):
+def run_sklearn(data, estimator, params, scale, seed=0):
     x_train, y_train, x_test, y_test = load(data)
     if scale:
         scaler = (StandardScaler() if scale == "standard" else MinMaxScaler()).fit(x_train)
@@ -98,7 +99,7 @@ def run_sklearn(data, estimator, params, scale):
     # Small sets: the best of 3 fits, so sklearn's first-call overheads do not count against it.
     seconds = float("inf")
     for _ in range(1 if data == "mnist" else 3):
-        model = SKLEARN[estimator](dict(params))
+        model = SKLEARN[estimator](dict(params), seed)
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # SVC(probability=True) is deprecated in 1.9
@@ -120,23 +121,35 @@ def run_sklearn(data, estimator, params, scale):
     return seconds, {"accuracy": accuracy_score(y_test, predicted)}, {}
 
 
-def run_orchard(orchard, data, estimator, params, scale, out):
+def run_orchard(orchard, data, estimator, params, scale, out, seed=0):
     train, test, target = paths(data)
     command = [orchard, "train", "--estimator", estimator, "--data", train, "--target", target, "--test", test,
-               "--seed", "0", "--out", out, "--json"]
+               "--seed", str(seed), "--out", out, "--json"]
     for key, value in params.items():
         command += ["--param", f"{key}={value}"]
     if scale:
         command += ["--scale", scale]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)}\n{done.stderr}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    # Small sets: the best of 3 runs, as for sklearn (each run is a fresh process).
+    seconds = float("inf")
+    for _ in range(1 if data == "mnist" else 3):
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)}\n{done.stderr}")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        seconds = min(seconds, result["train_seconds"])
     extra = {}
     if estimator == "kmeans":
         with open(os.path.join(out, "model.json")) as f:
             extra["n_iter"] = int(json.load(f)["estimator"]["state"]["n_iter"])
-    return result["train_seconds"], result["metrics"], extra
+    return seconds, result["metrics"], extra
+
+
+def mean_run(runs):
+    """(seconds, metrics, extra) averaged over seeds."""
+    mean = lambda values: sum(values) / len(values)
+    metrics = {key: mean([m[key] for _, m, _ in runs if key in m]) for key in runs[0][1]}
+    extra = {key: round(mean([e[key] for _, _, e in runs])) for key in runs[0][2]}
+    return mean([seconds for seconds, _, _ in runs]), metrics, extra
 
 
 def main():
@@ -145,6 +158,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer MNIST trees")
     parser.add_argument("--only", default=None, help="comma-separated datasets")
     parser.add_argument("--estimators", default=None, help="comma-separated estimators")
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="run each row with seeds 0..N-1 on both sides; report mean metric and mean fit time")
     parser.add_argument("--json-out", default=os.path.join(ROOT, "bench", "out", "classic.json"))
     args = parser.parse_args()
     os.makedirs(os.path.dirname(args.json_out), exist_ok=True)
@@ -159,10 +174,12 @@ def main():
             continue
         if args.estimators and estimator not in args.estimators.split(","):
             continue
-        sk_seconds, sk_metrics, sk_extra = run_sklearn(data, estimator, params, scale)
         tag = "".join(f"-{key}{value}" for key, value in params.items())
         out = os.path.join(ROOT, "bench", "out", "classic-models", f"{data}-{estimator}{tag}")
-        or_seconds, or_metrics, or_extra = run_orchard(args.orchard, data, estimator, params, scale, out)
+        runs = [(run_sklearn(data, estimator, params, scale, seed),
+                 run_orchard(args.orchard, data, estimator, params, scale, out, seed)) for seed in range(args.seeds)]
+        sk_seconds, sk_metrics, sk_extra = mean_run([sk for sk, _ in runs])
+        or_seconds, or_metrics, or_extra = mean_run([orc for _, orc in runs])
         metric = next(iter(sk_metrics))
         sk_value, or_value = sk_metrics[metric], or_metrics.get(metric, float("nan"))
         ratio = or_seconds / sk_seconds if sk_seconds > 0 else float("nan")
