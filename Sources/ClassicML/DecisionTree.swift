@@ -108,7 +108,7 @@ public class DecisionTree {
         let columns = FeatureColumns(x)
         columns.withKeys { keys in
             y.withUnsafeBufferPointer { targets in
-                let builder = TreeBuilder(columns: keys, rows: x.rows, features: x.columns,
+                let builder = TreeBuilder(keys: keys, rows: x.rows, features: x.columns,
                                           targets: targets.baseAddress!, classCount: classCount, settings: settings,
                                           generator: RandomGenerator(seed: seed))
                 tree = builder.build(weights: [Double](repeating: 1, count: x.rows))

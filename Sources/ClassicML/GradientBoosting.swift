@@ -77,7 +77,7 @@ public class GradientBoosting {
                             return truth - probabilities[i * outputs + k]
                         }
                         var tree = residual.withUnsafeBufferPointer { targets in
-                            TreeBuilder(columns: pointer, rows: n, features: x.columns,
+                            TreeBuilder(keys: pointer, rows: n, features: x.columns,
                                         targets: targets.baseAddress!, classCount: 0, settings: settings,
                                         generator: generator.fork()).build(weights: weights)
                         }

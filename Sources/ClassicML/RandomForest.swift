@@ -35,7 +35,7 @@ public class RandomForest {
                         var generator = RandomGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(t) &+ 1)
                         var weights = [Double](repeating: bootstrap ? 0 : 1, count: rows)
                         if bootstrap { for _ in 0..<rows { weights[Int(generator.next() % UInt64(rows))] += 1 } }
-                        let builder = TreeBuilder(columns: keys, rows: rows, features: x.columns,
+                        let builder = TreeBuilder(keys: keys, rows: rows, features: x.columns,
                                                   targets: targets.baseAddress!, classCount: classCount, settings: settings,
                                                   generator: generator.fork())
                         target[t] = builder.build(weights: weights)

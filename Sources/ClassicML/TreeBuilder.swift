@@ -2,38 +2,55 @@ import Foundation
 import Tensor
 
 /// Tree features: each value rounded to Float32 (as scikit-learn's trees
-/// do) and stored as its `SortKey`, column-major, so that a node reads one
-/// feature of its samples from one contiguous column. Built once per fit
-/// and shared by all trees of a forest or boosting run.
+/// do) and stored as its `SortKey`, in two layouts. Column-major serves the
+/// large nodes near the root, whose samples fill most cache lines of a
+/// column; row-major serves the many small nodes below, which visit dozens
+/// of features of few samples, so one row's cache lines serve several
+/// features (scikit-learn reads its row-major X the same way). Built once
+/// per fit and shared by all trees of a forest or boosting run.
 struct FeatureColumns: @unchecked Sendable {
     let rows: Int
     let features: Int
     /// (features, rows)
-    let storage: LargeBuffer<UInt32>
+    let columnMajor: LargeBuffer<UInt32>
+    /// (rows, features)
+    let rowMajor: LargeBuffer<UInt32>
 
-    /// Runs `body` with the keys (features × rows), kept alive meanwhile.
-    func withKeys<R>(_ body: (UnsafePointer<UInt32>) throws -> R) rethrows -> R {
-        try withExtendedLifetime(storage) { try body(UnsafePointer(storage.pointer)) }
+    /// Runs `body` with the keys in both layouts, kept alive meanwhile.
+    func withKeys<R>(_ body: (FeatureKeys) throws -> R) rethrows -> R {
+        try withExtendedLifetime((columnMajor, rowMajor)) {
+            try body(FeatureKeys(columns: UnsafePointer(columnMajor.pointer), rows: UnsafePointer(rowMajor.pointer)))
+        }
     }
 
     init(_ x: Matrix) {
         rows = x.rows
         features = x.columns
-        storage = LargeBuffer(count: x.rows * x.columns)
-        let (rows, features, sink) = (x.rows, x.columns, storage.pointer)
+        columnMajor = LargeBuffer(count: x.rows * x.columns)
+        rowMajor = LargeBuffer(count: x.rows * x.columns)
+        let (rows, features, columns, rowWise) = (x.rows, x.columns, columnMajor.pointer, rowMajor.pointer)
         x.values.withUnsafeBufferPointer { source in
+            Parallel.forChunks(rows, grain: 256) { range in
+                for i in range.lowerBound * features..<range.upperBound * features { rowWise[i] = SortKey.make(Float(source[i])) }
+            }
             // Blocks of rows × a chunk of features: reads stay within cache lines.
             Parallel.forChunks(features, grain: 16) { chunk in
                 for start in stride(from: 0, to: rows, by: 64) {
                     let end = min(rows, start + 64)
                     for feature in chunk {
-                        let column = sink + feature * rows
-                        for row in start..<end { column[row] = SortKey.make(Float(source[row * features + feature])) }
+                        let column = columns + feature * rows
+                        for row in start..<end { column[row] = rowWise[row * features + feature] }
                     }
                 }
             }
         }
     }
+}
+
+/// Pointers to `FeatureColumns`' keys.
+struct FeatureKeys {
+    let columns: UnsafePointer<UInt32>
+    let rows: UnsafePointer<UInt32>
 }
 
 /// Grows one CART tree depth-first, as scikit-learn's BestSplitter does: at
@@ -44,7 +61,7 @@ struct FeatureColumns: @unchecked Sendable {
 /// weights carry bootstrap counts. Features found constant in a node are
 /// never drawn again below it. All buffers are allocated once per tree.
 final class TreeBuilder {
-    let columns: UnsafePointer<UInt32>  // (features, rows)
+    let keys: FeatureKeys
     let rows: Int
     let features: Int
     let targets: UnsafePointer<Double>  // class index or value
@@ -74,9 +91,9 @@ final class TreeBuilder {
 
     var outputs: Int { classCount > 0 ? classCount : 1 }
 
-    init(columns: UnsafePointer<UInt32>, rows: Int, features: Int, targets: UnsafePointer<Double>, classCount: Int,
+    init(keys: FeatureKeys, rows: Int, features: Int, targets: UnsafePointer<Double>, classCount: Int,
          settings: TreeSettings, generator: RandomGenerator) {
-        self.columns = columns
+        self.keys = keys
         self.rows = rows
         self.features = features
         self.targets = targets
@@ -197,11 +214,12 @@ final class TreeBuilder {
         let decrease = nodeWeight / totalWeight * (nodeImpurity - split.childImpurity)
         guard decrease >= settings.minImpurityDecrease else { return node }
         // Stable partition: left (key ≤ the left value's key) first, in sample order.
-        let column = columns + split.feature * rows
+        // Read the split feature in the layout the split search used.
+        let (base, stride) = sparse(count) ? (keys.rows + split.feature, features) : (keys.columns + split.feature * rows, 1)
         var write = start, spilled = 0
         for k in start..<(start + count) {
             let s = samples[k]
-            if column[Int(s)] <= split.leftKey {
+            if base[Int(s) &* stride] <= split.leftKey {
                 samples[write] = s
                 write += 1
             } else {
@@ -218,6 +236,10 @@ final class TreeBuilder {
         nodes.right[node] = grow(write, count - leftCount, depth: depth + 1, knownConstants: constants)
         return node
     }
+
+    /// Nodes with fewer samples than one per 8 keys of a column read the row-major layout.
+    @inline(__always)
+    private func sparse(_ count: Int) -> Bool { count &* 8 < rows }
 
     struct Split {
         var feature: Int
@@ -260,13 +282,23 @@ final class TreeBuilder {
             }
             pick += found
             let feature = Int(order[pick])
-            let column = columns + feature * rows
             var low = UInt32.max, high = UInt32.min
-            for k in 0..<count {
-                let key = column[Int(samples[start + k])]
-                packed[k] = UInt64(key) << 32 | UInt64(k)
-                low = min(low, key)
-                high = max(high, key)
+            if sparse(count) {
+                let row = keys.rows + feature
+                for k in 0..<count {
+                    let key = row[Int(samples[start + k]) &* features]
+                    packed[k] = UInt64(key) << 32 | UInt64(k)
+                    low = min(low, key)
+                    high = max(high, key)
+                }
+            } else {
+                let column = keys.columns + feature * rows
+                for k in 0..<count {
+                    let key = column[Int(samples[start + k])]
+                    packed[k] = UInt64(key) << 32 | UInt64(k)
+                    low = min(low, key)
+                    high = max(high, key)
+                }
             }
             if low == high {
                 // Constant here and so in the subtree.
