@@ -3,9 +3,10 @@ public enum EstimatorRegistry {
     public static let all: [any Estimator.Type] = [
         LogisticRegression.self, LinearRegression.self, Ridge.self, Lasso.self, ElasticNet.self,
         DecisionTreeClassifier.self, DecisionTreeRegressor.self, RandomForestClassifier.self, RandomForestRegressor.self,
-        GradientBoostingClassifier.self, GradientBoostingRegressor.self, SVC.self,
+        GradientBoostingClassifier.self, GradientBoostingRegressor.self, SVC.self, SVR.self, LinearSVC.self,
         LabelSpreading.self, SelfTrainingClassifier.self, SGDClassifier.self, SGDRegressor.self,
-        KNeighborsClassifier.self, KNeighborsRegressor.self, GaussianNB.self, KMeans.self, PCA.self,
+        KNeighborsClassifier.self, KNeighborsRegressor.self, GaussianNB.self, MultinomialNB.self, KMeans.self, DBSCAN.self,
+        PCA.self,
     ]
 
     static let aliases: [String: String] = [
@@ -16,7 +17,8 @@ public enum EstimatorRegistry {
         "KNeighborsRegressor": "knn_regressor", "GaussianNB": "gaussian_nb", "KMeans": "kmeans",
         "GradientBoostingClassifier": "gradient_boosting", "GradientBoostingRegressor": "gradient_boosting_regressor",
         "SVC": "svc", "LabelSpreading": "label_spreading", "SelfTrainingClassifier": "self_training", "PCA": "pca",
-        "SGDClassifier": "sgd_classifier", "SGDRegressor": "sgd_regressor",
+        "SGDClassifier": "sgd_classifier", "SGDRegressor": "sgd_regressor", "SVR": "svr", "LinearSVC": "linear_svc",
+        "MultinomialNB": "multinomial_nb", "DBSCAN": "dbscan",
     ]
 
     public static var names: [String] { all.map { $0.name } }

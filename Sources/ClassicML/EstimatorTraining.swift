@@ -41,7 +41,12 @@ public struct EstimatorTraining {
             return (features, try targets.encode(test, required: type.task == .classification || type.task == .regression))
         }
         let start = DispatchTime.now().uptimeNanoseconds
-        try estimator.fit(x, targets.values, classCount: targets.classes.count, seed: settings.seed)
+        do {
+            try estimator.fit(x, targets.values, classCount: targets.classes.count, seed: settings.seed)
+        } catch ClassicMLError.negativeFeature(let name, let feature, _, let row, let value) {
+            let column = recipe.outputNames.indices.contains(feature) ? recipe.outputNames[feature] : nil
+            throw ClassicMLError.negativeFeature(estimator: name, feature: feature, column: column, row: row, value: value)
+        }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let trainMetrics = score(estimator, task: type.task, x, targets.hasValues ? targets.values : nil)
         let metrics = testData.map { score(estimator, task: type.task, $0.0, $0.1) } ?? trainMetrics
@@ -75,6 +80,9 @@ public struct EstimatorTraining {
         case .clustering:
             var result: [String: Double] = [:]
             if let kmeans = estimator as? KMeans { result["inertia"] = kmeans.score(x) }
+            if estimator is DBSCAN {
+                result["noise_fraction"] = Double(predicted.filter { $0 < 0 }.count) / Double(max(predicted.count, 1))
+            }
             if let y { result["adjusted_rand"] = Metrics.adjustedRand(y, predicted) }
             return result
         case .decomposition:

@@ -53,10 +53,10 @@ public class GradientBoosting {
         }
         var raw = [Double](repeating: 0, count: n * outputs)
         for i in 0..<n { for k in 0..<outputs { raw[i * outputs + k] = initial[k] } }
-        let columns = x.transposed
+        let columns = FeatureColumns(x)
         var generator = RandomGenerator(seed: seed)
         trees = []
-        columns.values.withUnsafeBufferPointer { pointer in
+        columns.withKeys { pointer in
             x.values.withUnsafeBufferPointer { rowsPointer in
                 for _ in 0..<stageCount {
                     // Rows of this stage (without replacement when subsampling).
@@ -76,10 +76,11 @@ public class GradientBoosting {
                             let truth: Double = classCount == 2 ? y[i] : (Int(y[i]) == k ? 1 : 0)
                             return truth - probabilities[i * outputs + k]
                         }
-                        var builder = TreeBuilder(columns: pointer.baseAddress!, rows: n, features: x.columns,
-                                                  targets: residual, classCount: 0, settings: settings,
-                                                  generator: generator.fork())
-                        var tree = builder.build(weights: weights)
+                        var tree = residual.withUnsafeBufferPointer { targets in
+                            TreeBuilder(keys: pointer, rows: n, features: x.columns,
+                                        targets: targets.baseAddress!, classCount: 0, settings: settings,
+                                        generator: generator.fork()).build(weights: weights)
+                        }
                         if classCount > 0 {
                             // Newton step per leaf: Σr / Σ|r|(1−|r|), times (K−1)/K for K classes.
                             var numerator = [Double](repeating: 0, count: tree.feature.count)

@@ -1,4 +1,5 @@
 import CBLAS
+import Tensor
 
 /// A dense row-major Double matrix: the features of classical estimators.
 /// Double, not Float, so that solvers reach scikit-learn's optima.
@@ -54,6 +55,10 @@ public struct Matrix: Sendable, Equatable {
     }
 
     /// self (m×k) · other (k×n), or with either transposed, through OpenBLAS dgemm.
+    /// Large products are split across Orchard's pool by rows (or columns) of
+    /// the result, one single-threaded dgemm per part (as Tensor's BLAS.gemm
+    /// does), so results do not depend on the thread count and estimators may
+    /// call dgemm from their own parallel tasks.
     public func multiplied(by other: Matrix, transposeSelf: Bool = false, transposeOther: Bool = false) -> Matrix {
         let m = transposeSelf ? columns : rows
         let k = transposeSelf ? rows : columns
@@ -61,18 +66,46 @@ public struct Matrix: Sendable, Equatable {
         precondition(k == (transposeOther ? other.columns : other.rows), "Matrix product: inner sizes differ")
         var out = [Double](repeating: 0, count: m * n)
         guard m > 0, n > 0, k > 0 else { return Matrix(rows: m, columns: n, values: out) }
+        let (lda, ldb) = (columns, other.columns)
         values.withUnsafeBufferPointer { a in
             other.values.withUnsafeBufferPointer { b in
                 out.withUnsafeMutableBufferPointer { c in
-                    cblas_dgemm(CblasRowMajor, transposeSelf ? CblasTrans : CblasNoTrans,
-                                transposeOther ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-                                a.baseAddress, Int32(columns), b.baseAddress, Int32(other.columns), 0,
-                                c.baseAddress, Int32(n))
+                    let (a, b, c) = (a.baseAddress!, b.baseAddress!, c.baseAddress!)
+                    guard m * n * k >= 1 << 18, Parallel.threadCount > 1 else {
+                        serialDGEMM(transposeSelf, transposeOther, m, n, k, a, lda, b, ldb, c, n)
+                        return
+                    }
+                    if m >= n {
+                        Parallel.forChunks(m, grain: 8) { part in
+                            serialDGEMM(transposeSelf, transposeOther, part.count, n, k,
+                                        transposeSelf ? a + part.lowerBound : a + part.lowerBound * lda, lda, b, ldb,
+                                        c + part.lowerBound * n, n)
+                        }
+                    } else {
+                        Parallel.forChunks(n, grain: 8) { part in
+                            serialDGEMM(transposeSelf, transposeOther, m, part.count, k, a, lda,
+                                        transposeOther ? b + part.lowerBound * ldb : b + part.lowerBound, ldb,
+                                        c + part.lowerBound, n)
+                        }
+                    }
                 }
             }
         }
         return Matrix(rows: m, columns: n, values: out)
     }
+}
+
+/// OpenBLAS runs single-threaded in Orchard: parallelism comes from Orchard's pool.
+private let serialBLAS: Void = openblas_set_num_threads(1)
+
+/// C (m×n, row stride ldc) = op(A) · op(B) by one single-threaded dgemm call.
+@inline(__always)
+func serialDGEMM(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                 _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
+                 _ c: UnsafeMutablePointer<Double>, _ ldc: Int, beta: Double = 0) {
+    _ = serialBLAS
+    cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
 @inline(__always)

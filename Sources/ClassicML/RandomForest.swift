@@ -24,19 +24,22 @@ public class RandomForest {
     func fitForest(_ x: Matrix, _ y: [Double], classCount: Int, seed: UInt64) {
         self.classCount = classCount
         featureCount = x.columns
-        let columns = x.transposed
+        let columns = FeatureColumns(x)
         var built = [TreeNodes](repeating: TreeNodes(), count: treeCount)
         let rows = x.rows
-        columns.values.withUnsafeBufferPointer { pointer in
-            built.withUnsafeMutableBufferPointer { output in
-                let target = output
-                Parallel.forEach(treeCount) { t in
-                    var generator = RandomGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(t) &+ 1)
-                    var weights = [Double](repeating: bootstrap ? 0 : 1, count: rows)
-                    if bootstrap { for _ in 0..<rows { weights[Int(generator.next() % UInt64(rows))] += 1 } }
-                    var builder = TreeBuilder(columns: pointer.baseAddress!, rows: rows, features: x.columns, targets: y,
-                                              classCount: classCount, settings: settings, generator: generator.fork())
-                    target[t] = builder.build(weights: weights)
+        columns.withKeys { keys in
+            y.withUnsafeBufferPointer { targets in
+                built.withUnsafeMutableBufferPointer { output in
+                    let target = output
+                    Parallel.forEach(treeCount) { t in
+                        var generator = RandomGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(t) &+ 1)
+                        var weights = [Double](repeating: bootstrap ? 0 : 1, count: rows)
+                        if bootstrap { for _ in 0..<rows { weights[Int(generator.next() % UInt64(rows))] += 1 } }
+                        let builder = TreeBuilder(keys: keys, rows: rows, features: x.columns,
+                                                  targets: targets.baseAddress!, classCount: classCount, settings: settings,
+                                                  generator: generator.fork())
+                        target[t] = builder.build(weights: weights)
+                    }
                 }
             }
         }

@@ -70,6 +70,33 @@ import Testing
         #expect(criterion.contains("criterion=gain") && criterion.contains("'gini'"), "\(criterion)")
     }
 
+    @Test func newEstimatorsNameTheParameter() {
+        let csv = "a,y\n1,0\n2,1\n3,0\n"
+        let cases: [(String, [String: ParameterValue], String)] = [
+            ("svr", ["epsilon": .number(-1)], "epsilon=-1"),
+            ("svr", ["gamma": .string("wide")], "gamma=wide"),
+            ("linear_svc", ["loss": .string("hinge"), "dual": .bool(false)], "dual=false"),
+            ("linear_svc", ["penalty": .string("l1")], "penalty=l1"),
+            ("svc", ["probability": .string("yes")], "probability=yes"),
+            ("multinomial_nb", ["alpha": .number(-0.5)], "alpha=-0.5"),
+            ("dbscan", ["eps": .number(0)], "eps=0"),
+            ("dbscan", ["metric": .string("cosine")], "metric=cosine"),
+        ]
+        for (name, params, needle) in cases {
+            let (message, wrote) = failure(settings(name, params, target: name == "dbscan" ? nil : "y"), csv: csv)
+            #expect(message.contains(needle), "\(name): \(message)")
+            #expect(!wrote)
+        }
+    }
+
+    @Test func multinomialNBRejectsNegativeFeatures() {
+        var standardised = settings("multinomial_nb")
+        standardised.recipe = TabularRecipe.Options(scaling: .standard)
+        let (message, wrote) = failure(standardised, csv: "a,b,y\n1,2,0\n2,3,1\n3,5,0\n")
+        #expect(message.contains("column 'a'") && message.contains("negative") && message.contains("--scale minmax"), "\(message)")
+        #expect(!wrote)
+    }
+
     @Test func unknownEstimatorListsKnownOnes() {
         let (message, _) = failure(settings("svm_magic"), csv: "a,y\n1,0\n2,1\n")
         #expect(message.contains("svm_magic") && message.contains("random_forest"), "\(message)")

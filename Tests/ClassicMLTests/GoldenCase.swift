@@ -19,6 +19,22 @@ struct GoldenCase: Decodable, CustomStringConvertible, Sendable {
     var value: Double
     var predictions: [ParameterValue]
     var inertia: Double?
+    /// sklearn's predict_proba on the test rows, and the allowed mean |Δp|.
+    var probabilities: [[Double]]?
+    var probabilityTolerance: Double?
+    /// Clusterers: sklearn's labels_ on the training rows.
+    var trainLabels: [Int]?
+    /// Deterministic regressors whose solver stops at a tolerance: allowed
+    /// |Δprediction| as a fraction of the target's σ, and allowed |Δmetric|.
+    var predictionTolerance: Double?
+    var metricTolerance: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case dataset, estimator, params, scale, impute, encode, task, deterministic, tolerance, metric, value, predictions
+        case inertia, probabilities
+        case probabilityTolerance = "probability_tolerance", trainLabels = "train_labels"
+        case predictionTolerance = "prediction_tolerance", metricTolerance = "metric_tolerance"
+    }
 
     var description: String {
         "\(dataset) \(estimator) \(params.keys.sorted().map { "\($0)=\(params[$0]!)" }.joined(separator: " "))"

@@ -12,11 +12,12 @@ Only numbers are committed, never scikit-learn itself.
 import json
 import os
 import re
+import warnings
 
 import numpy as np
 import sklearn
 from sklearn import datasets
-from sklearn.cluster import KMeans
+from sklearn.cluster import DBSCAN, KMeans
 from sklearn.decomposition import PCA
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegressor, RandomForestClassifier,
@@ -26,12 +27,12 @@ from sklearn.linear_model import (ElasticNet, Lasso, LinearRegression, LogisticR
                                   SGDRegressor)
 from sklearn.metrics import accuracy_score, adjusted_rand_score, r2_score
 from sklearn.model_selection import train_test_split
-from sklearn.naive_bayes import GaussianNB
+from sklearn.naive_bayes import GaussianNB, MultinomialNB
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from sklearn.svm import SVC
+from sklearn.svm import SVC, SVR, LinearSVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "ClassicMLTests", "Fixtures")
@@ -111,11 +112,15 @@ def main():
     cases = []
     splits = {name: load(name) for name in ["iris", "wine", "breast_cancer", "diabetes"]}
 
-    def case(dataset, estimator, model, params, scale, deterministic, task, tolerance=None):
+    def scaled(dataset, scale):
         x_train, x_test, y_train, y_test = splits[dataset]
         if scale:
             scaler = StandardScaler().fit(x_train)
             x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
+        return x_train, x_test, y_train, y_test
+
+    def case(dataset, estimator, model, params, scale, deterministic, task, tolerance=None):
+        x_train, x_test, y_train, y_test = scaled(dataset, scale)
         model.fit(x_train, y_train)
         predicted = model.transform(x_test) if task == "decomposition" else model.predict(x_test)
         entry = {"dataset": dataset, "estimator": estimator, "params": params, "scale": scale, "task": task,
@@ -142,6 +147,39 @@ def main():
         case(dataset, estimator, make(0), params, "standard", False, task, 0)
         cases[-1].update(value=float(np.mean(values)), tolerance=max(0.05, 2.5 * float(np.std(values))))
 
+    def svc_probability_case(dataset):
+        """Platt probabilities depend on libsvm's internal 5-fold split (its own RNG):
+        the tolerance on the mean |Δp| is 3× the largest seed-to-seed difference
+        of scikit-learn itself (at least 0.01)."""
+        x_train, x_test, y_train, y_test = scaled(dataset, "standard")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # probability=True is deprecated in 1.9
+            runs = [SVC(probability=True, random_state=seed).fit(x_train, y_train) for seed in range(10)]
+        probabilities = [model.predict_proba(x_test) for model in runs]
+        spread = max(float(np.abs(p - probabilities[0]).mean()) for p in probabilities[1:])
+        predicted = runs[0].predict(x_test)
+        cases.append({"dataset": dataset, "estimator": "svc", "params": {"probability": True}, "scale": "standard",
+                      "task": "classification", "deterministic": True, "tolerance": None, "metric": "accuracy",
+                      "value": accuracy_score(y_test, predicted), "predictions": [int(v) for v in predicted],
+                      "probabilities": [[float(v) for v in row] for row in probabilities[0]],
+                      "probability_tolerance": max(0.01, 3 * spread)})
+
+    def dbscan_case(dataset, eps):
+        """labels_ on the training rows must match exactly. scikit-learn has no
+        DBSCAN.predict; Orchard's rule (the label of the nearest core sample
+        within eps, else -1) is computed here from sklearn's core samples."""
+        x_train, x_test, y_train, y_test = scaled(dataset, "standard")
+        model = DBSCAN(eps=eps).fit(x_train)
+        cores = model.components_
+        core_labels = model.labels_[model.core_sample_indices_]
+        distances = np.sqrt(((x_test[:, None, :] - cores[None, :, :]) ** 2).sum(axis=2))
+        nearest = distances.argmin(axis=1)
+        predicted = np.where(distances[np.arange(len(x_test)), nearest] <= eps, core_labels[nearest], -1)
+        cases.append({"dataset": dataset, "estimator": "dbscan", "params": {"eps": eps}, "scale": "standard",
+                      "task": "clustering", "deterministic": True, "tolerance": 1e-9, "metric": "adjusted_rand",
+                      "value": adjusted_rand_score(y_test, predicted), "predictions": [int(v) for v in predicted],
+                      "train_labels": [int(v) for v in model.labels_]})
+
     for dataset in ["iris", "wine", "breast_cancer"]:
         case(dataset, "logistic_regression", LogisticRegression(), {}, "standard", True, "classification")
         case(dataset, "logistic_regression", LogisticRegression(C=0.1), {"C": 0.1}, "standard", True, "classification")
@@ -158,6 +196,30 @@ def main():
         case(dataset, "svc", SVC(), {}, "standard", True, "classification")
         case(dataset, "svc", SVC(kernel="linear", C=0.5), {"kernel": "linear", "C": 0.5}, "standard", True, "classification")
         case(dataset, "svc", SVC(kernel="poly", degree=3), {"kernel": "poly"}, "standard", True, "classification")
+        case(dataset, "svc", SVC(gamma="auto", C=2.0), {"gamma": "auto", "C": 2.0}, "standard", True, "classification")
+        case(dataset, "svc", SVC(gamma=0.05), {"gamma": 0.05}, "standard", True, "classification")
+        svc_probability_case(dataset)
+        case(dataset, "linear_svc", LinearSVC(random_state=0), {}, "standard", True, "classification")
+        case(dataset, "linear_svc", LinearSVC(loss="hinge", C=0.1, random_state=0), {"loss": "hinge", "C": 0.1}, "standard",
+             True, "classification")
+        case(dataset, "linear_svc", LinearSVC(C=10.0, intercept_scaling=5.0, random_state=0),
+             {"C": 10.0, "intercept_scaling": 5.0}, "standard", True, "classification")
+        case(dataset, "multinomial_nb", MultinomialNB(), {}, None, True, "classification")
+        case(dataset, "multinomial_nb", MultinomialNB(alpha=0.5, fit_prior=False), {"alpha": 0.5, "fit_prior": False}, None,
+             True, "classification")
+    for dataset, eps in [("iris", 0.8), ("wine", 2.0), ("breast_cancer", 2.5)]:
+        dbscan_case(dataset, eps)
+    case("diabetes", "svr", SVR(C=50.0, epsilon=10.0), {"C": 50.0, "epsilon": 10.0}, "standard", True, "regression")
+    case("diabetes", "svr", SVR(kernel="linear", C=10.0, epsilon=5.0), {"kernel": "linear", "C": 10.0, "epsilon": 5.0},
+         "standard", True, "regression")
+    case("diabetes", "svr", SVR(kernel="poly", degree=2, C=10.0, epsilon=5.0, gamma=0.1, coef0=1.0),
+         {"kernel": "poly", "degree": 2, "C": 10.0, "epsilon": 5.0, "gamma": 0.1, "coef0": 1.0}, "standard", True,
+         "regression")
+    # SMO stops at tol on the dual gradient; without libsvm's shrinking path the
+    # predictions agree to about tol · C, not to 1e-3 σ (the target σ is ~77).
+    for entry in cases:
+        if entry["estimator"] == "svr":
+            entry.update(prediction_tolerance=0.01, metric_tolerance=0.002)
     case("diabetes", "linear_regression", LinearRegression(), {}, None, True, "regression")
     case("diabetes", "ridge", Ridge(alpha=1.0), {"alpha": 1.0}, None, True, "regression")
     case("diabetes", "ridge", Ridge(alpha=10.0), {"alpha": 10.0}, "standard", True, "regression")
