@@ -54,8 +54,8 @@ struct FeatureKeys {
 }
 
 /// Grows one CART tree depth-first, as scikit-learn's BestSplitter does: at
-/// each node, up to max_features non-constant features in random order;
-/// per feature, the node's values are gathered, sorted (`sortPacked`) and
+/// each node, max_features features drawn in random order (see `bestSplit`
+/// for how constant ones count); per feature, the node's values are gathered, sorted (`sortPacked`) and
 /// scanned once with running class counts or sums; the best threshold is
 /// the midpoint between two consecutive distinct values. Per-sample
 /// weights carry bootstrap counts. Features found constant in a node are
