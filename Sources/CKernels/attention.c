@@ -14,14 +14,18 @@
 // reference sums in position order with libm's expf (tests compare them).
 //
 // Queries of one call may belong to different sequences (continuous
-// batching): each names its own cache rows. Heads × queries run in parallel
-// on the kernel pool.
+// batching): each names its own cache rows. Queries × KV heads run in
+// parallel on the kernel pool; the query heads sharing a KV head run
+// together, so each cached row is converted from F16 once for them.
 #include "quants_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 
 #pragma clang fp contract(off)
+
+/// Query heads processed together over one KV head (their registers stay live).
+#define ORK_ATTENTION_MAX_GROUP 4
 
 float ork_fp16_to_fp32(uint16_t h);
 uint16_t ork_fp32_to_fp16(float f);
@@ -65,35 +69,40 @@ static void attention_head_ref(const float *q, const uint16_t *k, const uint16_t
     }
 }
 
-typedef void (*attention_head_fn)(const float *q, const uint16_t *k, const uint16_t *v, long len, long kv_stride,
-                                  long head_dim, float scale, int batched, float *out, float *scores, float *classes);
+typedef void (*attention_group_fn)(const float *q, int group, const uint16_t *k, const uint16_t *v, long len,
+                                   long kv_stride, long head_dim, float scale, int batched, float *out, float *scores);
 
 typedef struct {
     const ork_attention_query *queries;
     long kv_stride, n_heads, n_kv_heads, head_dim;
     float scale;
-    attention_head_fn body;  // NULL: reference
+    long parts;               // tasks per query and KV head: its query heads in groups of ≤ ORK_ATTENTION_MAX_GROUP
+    attention_group_fn body;  // NULL: reference
 } attention_job;
 
-enum { STACK_SCORES = 4096 };
+enum { STACK_SCORES = 8192 };
 
+/// Task: one query, one KV head, one group of the query heads that share it.
 static void attention_task(void *context, long index) {
     const attention_job *job = context;
-    const ork_attention_query *query = &job->queries[index / job->n_heads];
-    const long h = index % job->n_heads;
-    const long kvh = h / (job->n_heads / job->n_kv_heads);
+    const long per_query = job->n_kv_heads * job->parts;
+    const ork_attention_query *query = &job->queries[index / per_query];
+    const long kvh = (index % per_query) / job->parts, part = index % job->parts;
+    const long heads_per_kv = job->n_heads / job->n_kv_heads;
+    const long h0 = kvh * heads_per_kv + part * ORK_ATTENTION_MAX_GROUP;
+    const int group = (int)ork__min(ORK_ATTENTION_MAX_GROUP, (kvh + 1) * heads_per_kv - h0);
     const long padded = (query->len + 15) & ~15L;
     float stack[STACK_SCORES];
-    float *scores = padded <= STACK_SCORES ? stack : malloc(sizeof(float) * (size_t)padded);
-    const float *q = query->q + h * job->head_dim;
+    float *scores = padded * group <= STACK_SCORES ? stack : malloc(sizeof(float) * (size_t)(padded * group));
     const uint16_t *k = query->k + kvh * job->head_dim;
     const uint16_t *v = query->v + kvh * job->head_dim;
-    float *out = query->out + h * job->head_dim;
     if (job->body) {
-        float classes[64 * job->head_dim];
-        job->body(q, k, v, query->len, job->kv_stride, job->head_dim, job->scale, query->batched, out, scores, classes);
+        job->body(query->q + h0 * job->head_dim, group, k, v, query->len, job->kv_stride, job->head_dim, job->scale,
+                  query->batched, query->out + h0 * job->head_dim, scores);
     } else {
-        attention_head_ref(q, k, v, query->len, job->kv_stride, job->head_dim, job->scale, out, scores);
+        for (int g = 0; g < group; g++)
+            attention_head_ref(query->q + (h0 + g) * job->head_dim, k, v, query->len, job->kv_stride, job->head_dim,
+                               job->scale, query->out + (h0 + g) * job->head_dim, scores);
     }
     if (scores != stack) free(scores);
 }
@@ -102,14 +111,16 @@ int ork_attention_f16(const ork_attention_query *queries, long count, long kv_st
                       long n_heads, long n_kv_heads, long head_dim, float scale) {
     if (head_dim > 256 || head_dim <= 0 || n_kv_heads <= 0 || n_heads % n_kv_heads != 0) return -1;
     for (long i = 0; i < count; i++) if (queries[i].len <= 0) return -1;
-    attention_job job = {queries, kv_stride, n_heads, n_kv_heads, head_dim, scale, NULL};
+    const long heads_per_kv = n_heads / n_kv_heads;
+    attention_job job = {queries, kv_stride, n_heads, n_kv_heads, head_dim, scale,
+                         (heads_per_kv + ORK_ATTENTION_MAX_GROUP - 1) / ORK_ATTENTION_MAX_GROUP, NULL};
 #if ORK_X86
     const ork_isa isa = ork__isa();
     if (head_dim % 64 == 0) {
-        if (isa == ORK_ISA_AVX512 && ork__has_f16c()) job.body = attention_head_avx512;
-        else if (isa == ORK_ISA_AVX2 && ork__has_f16c()) job.body = attention_head_avx2;
+        if (isa == ORK_ISA_AVX512 && ork__has_f16c()) job.body = attention_group_avx512;
+        else if (isa == ORK_ISA_AVX2 && ork__has_f16c()) job.body = attention_group_avx2;
     }
 #endif
-    ork_parallel_for(count * n_heads, attention_task, &job);
+    ork_parallel_for(count * n_kv_heads * job.parts, attention_task, &job);
     return 0;
 }

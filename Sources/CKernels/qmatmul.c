@@ -88,7 +88,7 @@ static void prepare_activations(ork_qact *a, int type, const float *x, long batc
                 d[at] = ork_fp16_to_fp32(blk->d);
                 q = blk->qs;
                 int32_t *lanes = lane_sums + (k * nb + b) * 8;
-                for (int l = 0; l < 8; l++) lanes[l] = -(q[4 * l] + q[4 * l + 1] + q[4 * l + 2] + q[4 * l + 3]);
+                for (int l = 0; l < 8; l++) lanes[l] = -128 * (q[4 * l] + q[4 * l + 1] + q[4 * l + 2] + q[4 * l + 3]);
             }
             if (pairs) {
                 const long pb = (k / 2) * nb + b, half = k % 2;
@@ -119,7 +119,10 @@ typedef struct {
     const ork_qact *acts[ORK_QMATMUL_MAX_TARGETS];
     long row_bytes[ORK_QMATMUL_MAX_TARGETS];
     long rows_per_task[ORK_QMATMUL_MAX_TARGETS];
+    long chunks[ORK_QMATMUL_MAX_TARGETS];           // chunks of rows_per_task rows
+    long lane_chunks[ORK_QMATMUL_MAX_TARGETS];      // ceil(chunks / lanes)
     long first_task[ORK_QMATMUL_MAX_TARGETS + 1];
+    long lanes;                                     // the pool's thread count
     ork_qtile_fn tile[ORK_QMATMUL_MAX_TARGETS];  // NULL: scalar reference
     ork_qtile_fn pairs[ORK_QMATMUL_MAX_TARGETS]; // AVX-512 bodies for 2–8 activation rows, or NULL
 } qmatmul_job;
@@ -156,7 +159,13 @@ static void qmatmul_task(void *context, long index) {
     const ork_qmatmul_target *target = &job->targets[t];
     const ork_qact *a = job->acts[t];
     const long row_bytes = job->row_bytes[t];
-    const long r0 = (index - job->first_task[t]) * job->rows_per_task[t];
+    // Task i takes chunk (i mod lanes)·lane_chunks + i / lanes: threads that
+    // claim tasks in turn each walk one contiguous part of the matrix, which
+    // keeps the hardware prefetcher streaming.
+    const long local = index - job->first_task[t];
+    const long chunk = (local % job->lanes) * job->lane_chunks[t] + local / job->lanes;
+    if (chunk >= job->chunks[t]) return;
+    const long r0 = chunk * job->rows_per_task[t];
     const long r1 = ork__min(target->rows, r0 + job->rows_per_task[t]);
     const ork_qtile_fn tile = job->tile[t];
     if (!tile) {
@@ -196,6 +205,11 @@ int ork_qmatmul_many(const ork_qmatmul_target *targets, int count, long cols,
 #endif
     const int pairs = vnni && batch > 1;
     job.first_task[0] = 0;
+    job.lanes = ork_thread_count();
+    // Task size: one activation row streams weights from memory, so larger
+    // contiguous pieces (64 KiB); batches reuse each task's weights from L1
+    // for every group of activation rows (16 KiB).
+    const long task_bytes = batch == 1 ? 65536 : 16384;
     for (int i = 0; i < count; i++) {
         const long row_bytes = weight_row_bytes(targets[i].type, cols);
         if (row_bytes < 0 || targets[i].rows < 0) return -1;
@@ -226,11 +240,13 @@ int ork_qmatmul_many(const ork_qmatmul_target *targets, int count, long cols,
             }
         }
 #endif
-        // ~16 KiB of weights per task, in multiples of 4 rows.
-        long rows_per_task = (16384 / ork__max(1, row_bytes)) & ~3L;
+        // Tasks of ~task_bytes of weights, in multiples of 4 rows.
+        long rows_per_task = (task_bytes / ork__max(1, row_bytes)) & ~3L;
         if (rows_per_task < 4) rows_per_task = 4;
         job.rows_per_task[i] = rows_per_task;
-        job.first_task[i + 1] = job.first_task[i] + (targets[i].rows + rows_per_task - 1) / rows_per_task;
+        job.chunks[i] = (targets[i].rows + rows_per_task - 1) / rows_per_task;
+        job.lane_chunks[i] = (job.chunks[i] + job.lanes - 1) / job.lanes;
+        job.first_task[i + 1] = job.first_task[i] + job.lanes * job.lane_chunks[i];
     }
     ork_parallel_for(job.first_task[count], qmatmul_task, &job);
     return 0;

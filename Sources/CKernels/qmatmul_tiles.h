@@ -127,7 +127,7 @@ ORK_QT_INLINE void ORK_QT(q8_tile)(const int B, const int q4, const uint8_t *w, 
             const __m256i qy = _mm256_loadu_si256((const __m256i *)(y + k * y_row_bytes + b * 34 + 2));
 #if ORK_QT_VNNI
             const __m256i lane_sums = _mm256_loadu_si256((const __m256i *)(a->neg_lane_sums + ((k0 + k) * nb + b) * 8));
-            const __m256i isum = _mm256_dpbusd_epi32(_mm256_slli_epi32(lane_sums, q4 ? 3 : 7), ux, qy);
+            const __m256i isum = _mm256_dpbusd_epi32(q4 ? _mm256_srai_epi32(lane_sums, 4) : lane_sums, ux, qy);
 #else
             const __m256i isum = ORK_QT(dot_ss)(qx, qy);
 #endif
@@ -193,7 +193,7 @@ ORK_QT_INLINE void ORK_QT(q4_1_pairs)(const int B, const uint8_t *w, const ork_q
     ORK_QT(store_pairs)(B, acc, m, out, out_stride);
 }
 
-/// Q8_0 (q4 = 0) and Q4_0 (q4 = 1) weights: offset unsigned bytes and a bias of −2^shift·Σy.
+/// Q8_0 (q4 = 0) and Q4_0 (q4 = 1) weights: offset unsigned bytes and a bias of −128·Σy or −8·Σy.
 ORK_QT_INLINE void ORK_QT(q8_pairs)(const int B, const int q4, const uint8_t *w, const ork_qact *a, long k0,
                                     float *out, long out_stride) {
     const int P = (B + 1) / 2;
@@ -212,7 +212,8 @@ ORK_QT_INLINE void ORK_QT(q8_pairs)(const int B, const int q4, const uint8_t *w,
                               : _mm512_xor_si512(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(xb + 2))),
                                                  _mm512_set1_epi8((char)0x80));
         for (int p = 0; p < P; p++) {
-            const __m512i bias = _mm512_slli_epi32(_mm512_loadu_si512(lane_sums + (p * nb + b) * 16), q4 ? 3 : 7);
+            const __m512i lanes = _mm512_loadu_si512(lane_sums + (p * nb + b) * 16);
+            const __m512i bias = q4 ? _mm512_srai_epi32(lanes, 4) : lanes;
             const __m512i qy = _mm512_loadu_si512(qs + (p * nb + b) * 64);
             const __m512 dd = _mm512_mul_ps(dx, _mm512_loadu_ps(pd + (p * nb + b) * 16));
             acc[p] = _mm512_fmadd_ps(dd, _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(bias, ux, qy)), acc[p]);

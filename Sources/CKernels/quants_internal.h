@@ -33,9 +33,10 @@ typedef struct {
     const float *d;
     /// Same layout: Q8_1's s = d·Σq (NULL for Q8_0).
     const float *s;
-    /// (batch, nb, 8): −Σ of each 4-byte group of q (the int32 lanes of a
+    /// (batch, nb, 8): −128·Σ of each 4-byte group of q (the int32 lanes of a
     /// 32-byte block), which turns an unsigned-by-signed byte dot product of
-    /// offset weights back into the signed one (NULL for Q8_1).
+    /// weights offset by 128 back into the signed one (shifted right by 4:
+    /// offset 8, Q4_0) (NULL for Q8_1).
     const int32_t *neg_lane_sums;
     /// AVX-512 batched bodies only (NULL otherwise): rows in pairs (2p, 2p+1),
     /// the last pair zero-padded. (pairs, nb, 64) bytes: the two rows' 32
