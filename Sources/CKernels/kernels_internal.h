@@ -105,8 +105,6 @@ float ork_vec_dot_q8_0_q8_0_avx2(long n, const void *x, const void *y);
 float ork_vec_dot_q4_0_q8_0_avx512(long n, const void *x, const void *y);
 float ork_vec_dot_q4_1_q8_1_avx512(long n, const void *x, const void *y);
 float ork_vec_dot_q8_0_q8_0_avx512(long n, const void *x, const void *y);
-void ork_vec_dot_q4_1_q8_1_x4_avx512(long n, const void *x, const void *const *y, float *out);
-void ork_vec_dot_q8_0_q8_0_x4_avx512(long n, const void *x, const void *const *y, float *out);
 #endif
 
 #endif

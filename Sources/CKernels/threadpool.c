@@ -3,12 +3,13 @@
 // The caller publishes a job (function, context, task count), wakes the
 // workers, runs tasks itself, and returns when every task is done. Workers
 // spin briefly between jobs (a training step issues one job per op, microseconds
-// apart) and then sleep on a condition variable. Which thread runs a task never
+// apart), then yield, then sleep on a condition variable. Which thread runs a task never
 // changes its result: tasks write disjoint outputs, so results are the same
 // for any thread count or timing.
 #include "ckernels.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,7 +22,12 @@
 #endif
 
 #define ORK_MAX_THREADS 64
-#define ORK_SPIN_ROUNDS 200000
+/// A waiting thread first spins with `pause` (jobs of a training step or a
+/// decoding step come microseconds apart), then yields its core a while (on a
+/// machine with more runnable threads than cores, the thread it waits for may
+/// need that core), and an idle worker finally sleeps.
+#define ORK_PAUSES_BEFORE_YIELD 2000
+#define ORK_YIELDS_BEFORE_SLEEP 5000
 
 typedef struct {
     ork_task_fn fn;
@@ -72,7 +78,11 @@ static void *worker_main(void *unused) {
         long spins = 0;
         unsigned long current;
         while ((current = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
-            if (++spins < ORK_SPIN_ROUNDS) { ORK_PAUSE(); continue; }
+            if (++spins < ORK_PAUSES_BEFORE_YIELD + ORK_YIELDS_BEFORE_SLEEP) {
+                if (spins < ORK_PAUSES_BEFORE_YIELD) ORK_PAUSE();
+                else sched_yield();
+                continue;
+            }
             pthread_mutex_lock(&pool.sleep_lock);
             while ((current = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen)
                 pthread_cond_wait(&pool.wake, &pool.sleep_lock);
@@ -136,6 +146,9 @@ void ork_parallel_for(long count, ork_task_fn fn, void *context) {
     in_task = 1;
     run_tasks(generation, pool.job);
     in_task = 0;
-    while (atomic_load_explicit(&pool.done, memory_order_acquire) < count) ORK_PAUSE();
+    for (long spins = 0; atomic_load_explicit(&pool.done, memory_order_acquire) < count; spins++) {
+        if (spins < ORK_PAUSES_BEFORE_YIELD) ORK_PAUSE();
+        else sched_yield();
+    }
     pthread_mutex_unlock(&pool.submit);
 }

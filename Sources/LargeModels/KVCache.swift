@@ -41,10 +41,8 @@ public final class KVCache: @unchecked Sendable {
     /// Stores one position's key and value rows (float → F16).
     func store(slot: Int, layer: Int, position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
         let o = offset(slot: slot, layer: layer, position: position)
-        for i in 0..<kvDim {
-            keys[o + i] = ork_fp32_to_fp16(key[i])
-            values[o + i] = ork_fp32_to_fp16(value[i])
-        }
+        ork_fp32_to_fp16_row(key, keys + o, kvDim)
+        ork_fp32_to_fp16_row(value, values + o, kvDim)
     }
 }
 

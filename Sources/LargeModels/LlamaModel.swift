@@ -155,22 +155,26 @@ public final class LlamaModel: @unchecked Sendable {
         // RoPE angles per entry: (batch, ropeDims/2) cos and sin.
         state.prepareRope(positions: batch.map(\.position), base: h.ropeFreqBase, dims: h.ropeDimensionCount)
         let scale = 1 / Float(headDim).squareRoot()
+        // A sequence with several tokens in this pass (a prompt chunk) attends in
+        // llama.cpp's batched summation order, a single token in its decoding order.
+        var tokensPerSlot: [Int: Int] = [:]
+        for e in batch { tokensPerSlot[e.slot, default: 0] += 1 }
+        let batched = batch.map { Int32(tokensPerSlot[$0.slot]! > 1 ? 1 : 0) }
 
         for (l, layer) in layers.enumerated() {
             // Attention: norm, projections, RoPE, cache, attention, output projection, residual.
             rmsNorm(x, layer.attentionNorm, into: xb, rows: n, eps: h.rmsEpsilon)
-            layer.wq.multiply(xb, batch: n, into: q, outStride: dim, scratch: scratch)
-            layer.wk.multiply(xb, batch: n, into: k, outStride: kvDim, scratch: scratch)
-            layer.wv.multiply(xb, batch: n, into: v, outStride: kvDim, scratch: scratch)
+            QuantizedMatrix.multiply([(layer.wq, q, dim), (layer.wk, k, kvDim), (layer.wv, v, kvDim)], xb,
+                                     batch: n, scratch: scratch)
             for b in 0..<n {
-                state.applyRope(q + b * dim, heads: h.headCount, headDim: headDim, entry: b)
-                state.applyRope(k + b * kvDim, heads: h.kvHeadCount, headDim: headDim, entry: b)
+                state.applyRope(q + b * dim, heads: h.headCount, entry: b)
+                state.applyRope(k + b * kvDim, heads: h.kvHeadCount, entry: b)
                 cache.store(slot: batch[b].slot, layer: l, position: batch[b].position, key: k + b * kvDim, value: v + b * kvDim)
             }
             var queries = (0..<n).map { b -> ork_attention_query in
                 let base = cache.offset(slot: batch[b].slot, layer: l, position: 0)
                 return ork_attention_query(q: q + b * dim, k: cache.keys + base, v: cache.values + base,
-                                           len: batch[b].position + 1, out: attention + b * dim)
+                                           len: batch[b].position + 1, out: attention + b * dim, batched: batched[b])
             }
             ork_attention_f16(&queries, n, kvDim, h.headCount, h.kvHeadCount, headDim, scale)
             layer.wo.multiply(attention, batch: n, into: xb, outStride: dim, scratch: scratch)
@@ -178,12 +182,8 @@ public final class LlamaModel: @unchecked Sendable {
 
             // Feed-forward: norm, SwiGLU, down projection, residual.
             rmsNorm(x, layer.ffnNorm, into: xb, rows: n, eps: h.rmsEpsilon)
-            layer.gate.multiply(xb, batch: n, into: hb, outStride: hidden, scratch: scratch)
-            layer.up.multiply(xb, batch: n, into: hb2, outStride: hidden, scratch: scratch)
-            for i in 0..<(n * hidden) {
-                let g = hb[i]
-                hb[i] = g / (1 + expf(-g)) * hb2[i]
-            }
+            QuantizedMatrix.multiply([(layer.gate, hb, hidden), (layer.up, hb2, hidden)], xb, batch: n, scratch: scratch)
+            ork_swiglu_f32(hb, hb2, hb, n, hidden)
             layer.down.multiply(hb, batch: n, into: xb, outStride: dim, scratch: scratch)
             for i in 0..<(n * dim) { x[i] += xb[i] }
         }
@@ -222,7 +222,7 @@ public final class LlamaState: @unchecked Sendable {
     var k, v: UnsafeMutablePointer<Float>
     /// (batch, hidden)
     var hb, hb2: UnsafeMutablePointer<Float>
-    /// (batch, hidden/32 · 36) bytes of quantized activations
+    /// Quantized activations of the widest input (QuantizedMatrix.scratchBytes)
     var scratch: UnsafeMutableRawPointer
     /// (batch, ropeDims/2) cos, sin
     var ropeCos: [Float] = [], ropeSin: [Float] = []
@@ -253,7 +253,7 @@ public final class LlamaState: @unchecked Sendable {
         q = .allocate(capacity: c * h.dim); attention = .allocate(capacity: c * h.dim)
         k = .allocate(capacity: c * h.kvDim); v = .allocate(capacity: c * h.kvDim)
         hb = .allocate(capacity: c * h.hiddenDim); hb2 = .allocate(capacity: c * h.hiddenDim)
-        scratch = .allocate(byteCount: c * max(h.hiddenDim, h.dim) / 32 * 36, alignment: 64)
+        scratch = .allocate(byteCount: QuantizedMatrix.scratchBytes(cols: max(h.hiddenDim, h.dim), batch: c), alignment: 64)
         capacity = c
     }
 
@@ -285,20 +285,13 @@ public final class LlamaState: @unchecked Sendable {
         }
     }
 
-    /// Rotates adjacent pairs (2i, 2i+1) of the first ropeDims of each head (ggml "normal" mode).
-    func applyRope(_ v: UnsafeMutablePointer<Float>, heads: Int, headDim: Int, entry: Int) {
+    /// Rotates adjacent pairs (2i, 2i+1) of the first ropeDims of each head (ggml "normal" mode, CKernels `ork_rope_f32`).
+    func applyRope(_ v: UnsafeMutablePointer<Float>, heads: Int, entry: Int) {
         let half = h.ropeDimensionCount / 2
         ropeCos.withUnsafeBufferPointer { cosines in
             ropeSin.withUnsafeBufferPointer { sines in
-                for head in 0..<heads {
-                    let base = v + head * headDim
-                    for i in 0..<half {
-                        let c = cosines[entry * half + i], s = sines[entry * half + i]
-                        let x0 = base[2 * i], x1 = base[2 * i + 1]
-                        base[2 * i] = x0 * c - x1 * s
-                        base[2 * i + 1] = x0 * s + x1 * c
-                    }
-                }
+                ork_rope_f32(v, heads, h.headDim, h.ropeDimensionCount, cosines.baseAddress! + entry * half,
+                             sines.baseAddress! + entry * half)
             }
         }
     }

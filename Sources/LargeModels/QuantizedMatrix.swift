@@ -1,6 +1,6 @@
 // A weight matrix as stored in a GGUF file, multiplied by activations the way
 // llama.cpp does: Q4_0/Q4_1/Q8_0 rows stay in the memory mapping and are
-// dotted with activations quantized to Q8_0/Q8_1 (CKernels `ork_qmatmul`);
+// dotted with activations quantized to Q8_0/Q8_1 (CKernels `ork_qmatmul_many`);
 // other types (F32, F16, BF16, Q4_K, Q6_K) are dequantized once at load and
 // multiplied in float through BLAS.
 
@@ -42,13 +42,9 @@ public final class QuantizedMatrix: @unchecked Sendable {
         }
     }
 
-    /// Bytes of one quantized activation row for this matrix (0 for float paths).
-    public var activationRowBytes: Int {
-        switch type {
-        case .q4_1: return cols / 32 * 36
-        case .q4_0, .q8_0: return cols / 32 * 34
-        default: return 0
-        }
+    /// Bytes of scratch `multiply` needs for `batch` activation rows of `cols`.
+    public static func scratchBytes(cols: Int, batch: Int) -> Int {
+        ork_qmatmul_scratch_bytes(cols, batch)
     }
 
     /// Dequantized row `r` (for embedding lookups).
@@ -58,18 +54,33 @@ public final class QuantizedMatrix: @unchecked Sendable {
     }
 
     /// out[b·outStride + r] = Σ_c W[r, c] · x[b·cols + c], for b < batch, r < rows.
-    /// `scratch` holds at least batch × activationRowBytes bytes.
+    /// `scratch` holds at least `scratchBytes(cols:batch:)` bytes.
     public func multiply(_ x: UnsafePointer<Float>, batch: Int, into out: UnsafeMutablePointer<Float>, outStride: Int,
                          scratch: UnsafeMutableRawPointer) {
-        if let floats {
-            floats.withUnsafeBufferPointer { w in
-                BLAS.gemm(transposeA: false, transposeB: true, m: batch, n: rows, k: cols,
-                          a: x, lda: cols, b: w.baseAddress!, ldb: cols, c: out, ldc: outStride)
+        Self.multiply([(self, out, outStride)], x, batch: batch, scratch: scratch)
+    }
+
+    /// Several matrices with the same input width times the same activations
+    /// (a layer's Q/K/V, its FFN gate and up): the activations are quantized
+    /// once and every quantized matrix's rows run in one parallel loop.
+    public static func multiply(_ products: [(matrix: QuantizedMatrix, out: UnsafeMutablePointer<Float>, outStride: Int)],
+                                _ x: UnsafePointer<Float>, batch: Int, scratch: UnsafeMutableRawPointer) {
+        guard let cols = products.first?.matrix.cols else { return }
+        var targets: [ork_qmatmul_target] = []
+        for (matrix, out, outStride) in products {
+            precondition(matrix.cols == cols, "\(matrix.name): \(matrix.cols) columns, expected \(cols)")
+            if let floats = matrix.floats {
+                floats.withUnsafeBufferPointer { w in
+                    BLAS.gemm(transposeA: false, transposeB: true, m: batch, n: matrix.rows, k: cols,
+                              a: x, lda: cols, b: w.baseAddress!, ldb: cols, c: out, ldc: outStride)
+                }
+            } else {
+                targets.append(ork_qmatmul_target(type: Int32(matrix.type.rawValue), w: matrix.data, rows: matrix.rows,
+                                                  out: out, out_stride: outStride))
             }
-            return
         }
-        let code = Int32(type.rawValue)
-        ork_quantize_rows_for(code, x, batch, cols, scratch)
-        ork_qmatmul(code, data, rows, cols, scratch, batch, out, outStride)
+        guard !targets.isEmpty else { return }
+        let status = ork_qmatmul_many(targets, Int32(targets.count), cols, x, batch, scratch)
+        precondition(status == 0, "ork_qmatmul_many refused \(targets.count) matrices of \(cols) columns")
     }
 }

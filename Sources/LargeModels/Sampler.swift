@@ -42,35 +42,41 @@ public struct Sampler: Sendable {
     /// The next token given `logits` and the tokens so far (prompt and generated, for penalties).
     public mutating func sample(_ logits: UnsafeBufferPointer<Float>, history: [Int]) -> Int {
         let p = parameters
-        var penalized: [Int: Float] = [:]
         if p.repetitionPenalty != 1 || p.frequencyPenalty != 0 || p.presencePenalty != 0 {
+            // Penalties change a few logits: work on a copy.
+            var work = Array(logits)
             var counts: [Int: Int] = [:]
             for t in history.suffix(max(0, p.penaltyLastN)) { counts[t, default: 0] += 1 }
-            for (token, count) in counts where token < logits.count {
-                var l = logits[token]
+            for (token, count) in counts where token >= 0 && token < work.count {
+                var l = work[token]
                 l = l <= 0 ? l * p.repetitionPenalty : l / p.repetitionPenalty
                 l -= Float(count) * p.frequencyPenalty + p.presencePenalty
-                penalized[token] = l
+                work[token] = l
             }
+            return work.withUnsafeBufferPointer { pick($0) }
         }
-        @inline(__always) func logit(_ i: Int) -> Float { penalized[i] ?? logits[i] }
+        return pick(logits)
+    }
 
+    private mutating func pick(_ logits: UnsafeBufferPointer<Float>) -> Int {
+        let p = parameters
         if p.temperature <= 0 {
+            // Greedy: the argmax, lowest id on ties.
             var best = 0
             var bestValue = -Float.infinity
-            for i in 0..<logits.count where logit(i) > bestValue {
+            for i in 0..<logits.count where logits[i] > bestValue {
                 best = i
-                bestValue = logit(i)
+                bestValue = logits[i]
             }
             return best
         }
 
-        // Candidates sorted by logit (top-k first: a partial sort would do; the vocabulary is small).
-        var candidates = (0..<logits.count).map { ($0, logit($0)) }
-        candidates.sort { $0.1 > $1.1 }
-        if p.topK > 0 && p.topK < candidates.count { candidates.removeSubrange(p.topK...) }
+        // Candidates by logit, highest first (lower id first on ties): the top k
+        // through a size-k heap, or all of them when top-k is off.
+        var candidates = p.topK > 0 && p.topK < logits.count ? Self.topK(logits, p.topK) : Array(logits.indices)
+        candidates.sort { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
         // Softmax at temperature 1 for top-p / min-p, as llama.cpp.
-        var probabilities = softmax(candidates.map(\.1), temperature: 1)
+        var probabilities = softmax(candidates.map { logits[$0] }, temperature: 1)
         if p.topP < 1 {
             var cumulative: Float = 0
             var keep = candidates.count
@@ -85,14 +91,42 @@ public struct Sampler: Sendable {
             let keep = max(1, probabilities.firstIndex { $0 < p.minP * top } ?? probabilities.count)
             candidates.removeSubrange(keep...)
         }
-        probabilities = softmax(candidates.map(\.1), temperature: p.temperature)
+        probabilities = softmax(candidates.map { logits[$0] }, temperature: p.temperature)
         let u = Float(Double(rng.next() >> 11) * 0x1p-53)
         var cumulative: Float = 0
         for (i, q) in probabilities.enumerated() {
             cumulative += q
-            if u < cumulative { return candidates[i].0 }
+            if u < cumulative { return candidates[i] }
         }
-        return candidates[candidates.count - 1].0
+        return candidates[candidates.count - 1]
+    }
+
+    /// Indices of the k largest logits (ties to the lower id), unordered: a min-heap
+    /// of the best k seen, so each other logit costs one comparison.
+    static func topK(_ logits: UnsafeBufferPointer<Float>, _ k: Int) -> [Int] {
+        // "a ranks below b": smaller logit, or equal logit and higher id.
+        @inline(__always) func below(_ a: Int, _ b: Int) -> Bool {
+            logits[a] < logits[b] || (logits[a] == logits[b] && a > b)
+        }
+        var heap = Array(0..<k)
+        func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < k && below(heap[l], heap[m]) { m = l }
+                if r < k && below(heap[r], heap[m]) { m = r }
+                if m == i { return }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
+        for i in stride(from: k / 2 - 1, through: 0, by: -1) { siftDown(i) }
+        for i in k..<logits.count where below(heap[0], i) {
+            heap[0] = i
+            siftDown(0)
+        }
+        return heap
     }
 
     private func softmax(_ logits: [Float], temperature: Float) -> [Float] {

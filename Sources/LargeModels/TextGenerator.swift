@@ -6,8 +6,10 @@ public final class TextGenerator {
     public let model: LlamaModel
     let cache: KVCache
     let state: LlamaState
-    /// Prompt tokens per forward pass while prefilling.
-    public var promptChunk = 256
+    /// Prompt tokens per forward pass while prefilling (llama.cpp's default n_batch).
+    public var promptChunk = 512
+    /// Sees the logits of every step before the next token is picked (tests, log-probabilities).
+    public var onLogits: ((UnsafeBufferPointer<Float>) -> Void)?
 
     public init(model: LlamaModel, contextLength: Int = 2048) {
         self.model = model
@@ -37,6 +39,7 @@ public final class TextGenerator {
         }
         while true {
             // Pick the next token and decode the text it completes.
+            onLogits?(state.logits(row: 0))
             let (token, text) = sequence.advance(logits: state.logits(row: 0))
             if !text.isEmpty { onText(text) }
             // Stop on an end-of-generation token, a stop string, max tokens or a full context.

@@ -1,3 +1,4 @@
+import Tensor
 import Testing
 @testable import LargeModels
 
@@ -37,6 +38,18 @@ struct SamplerTests {
             p.topK = 1
             var k1 = Sampler(p)
             #expect((0..<10).allSatisfy { _ in k1.sample(l, history: []) == 1 })
+        }
+    }
+
+    @Test func topKSelectsTheLargestLogitsWithTiesToLowerIds() {
+        var rng = RandomGenerator(seed: 3)
+        // Few distinct values: many ties.
+        let logits = (0..<5000).map { _ in Float(rng.next() % 37) / 4 }
+        let sorted = logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
+        logits.withUnsafeBufferPointer { l in
+            for k in [1, 2, 40, 999] {
+                #expect(Set(Sampler.topK(l, k)) == Set(sorted.prefix(k)), "k = \(k)")
+            }
         }
     }
 }

@@ -70,24 +70,138 @@ struct QuantizedDotTests {
         }
     }
 
-    @Test func matrixProductMatchesRowDots() {
-        let rows = 70, cols = 128, batch = 6  // 4-row kernel plus 2 single rows
-        let w = Self.randomBlocks(type: ORK_GGML_Q4_1, blocks: rows * cols / 32, seed: 5)
-        let x = Self.activations(batch * cols, seed: 6)
-        var xq = [UInt8](repeating: 0, count: batch * cols / 32 * 36)
-        ork_quantize_rows_for(Int32(ORK_GGML_Q4_1), x, batch, cols, &xq)
-        var out = [Float](repeating: 0, count: batch * rows)
-        #expect(ork_qmatmul(Int32(ORK_GGML_Q4_1), w, rows, cols, xq, batch, &out, rows) == 0)
-        w.withUnsafeBytes { wr in
-            xq.withUnsafeBytes { xr in
-                for b in 0..<batch {
-                    for r in 0..<rows {
-                        let expected = ork_vec_dot_q4_1_q8_1(cols, wr.baseAddress! + r * cols / 32 * 20, xr.baseAddress! + b * cols / 32 * 36)
-                        #expect(out[b * rows + r] == expected)
+    static let weightTypes: [(name: String, type: Int, blockBytes: Int, activationBytes: Int)] = [
+        ("q4_0", ORK_GGML_Q4_0, 18, 34), ("q4_1", ORK_GGML_Q4_1, 20, 36), ("q8_0", ORK_GGML_Q8_0, 34, 34),
+    ]
+
+    /// The matrix product on the active ISA against the row-by-row dot products
+    /// of the same ISA (exact: tiles only interleave independent row pairs) and
+    /// against the scalar reference (within maxDotProductRelativeError).
+    @Test(arguments: [ORK_ISA_SCALAR, ORK_ISA_AVX2, ORK_ISA_AVX512])
+    func matrixProductMatchesRowDots(isa: ork_isa) {
+        let previous = ork_active_isa()
+        defer { ork_set_isa(previous) }
+        ork_set_isa(isa)
+        // 70 rows: full 4-row tiles and a remainder; batches 1…9 cover every tile width.
+        let rows = 70, cols = 128
+        for t in Self.weightTypes {
+            let w = Self.randomBlocks(type: t.type, blocks: rows * cols / 32, seed: 5)
+            for batch in [1, 2, 3, 4, 5, 8, 9] {
+                let x = Self.activations(batch * cols, seed: UInt64(6 + batch))
+                var xq = [UInt8](repeating: 0, count: batch * cols / 32 * t.activationBytes)
+                ork_quantize_rows_for(Int32(t.type), x, batch, cols, &xq)
+                var out = [Float](repeating: .nan, count: batch * rows)
+                var scratch = [UInt8](repeating: 0, count: QuantizedMatrix.scratchBytes(cols: cols, batch: batch))
+                #expect(ork_qmatmul(Int32(t.type), w, rows, cols, x, batch, &out, rows, &scratch) == 0)
+                w.withUnsafeBytes { wr in
+                    xq.withUnsafeBytes { xr in
+                        for b in 0..<batch {
+                            for r in 0..<rows {
+                                let wRow = wr.baseAddress! + r * cols / 32 * t.blockBytes
+                                let xRow = xr.baseAddress! + b * cols / 32 * t.activationBytes
+                                let (fast, reference): (Float, Float)
+                                switch t.type {
+                                case ORK_GGML_Q4_0: (fast, reference) = (ork_vec_dot_q4_0_q8_0(cols, wRow, xRow), ork_vec_dot_q4_0_q8_0_ref(cols, wRow, xRow))
+                                case ORK_GGML_Q4_1: (fast, reference) = (ork_vec_dot_q4_1_q8_1(cols, wRow, xRow), ork_vec_dot_q4_1_q8_1_ref(cols, wRow, xRow))
+                                default: (fast, reference) = (ork_vec_dot_q8_0_q8_0(cols, wRow, xRow), ork_vec_dot_q8_0_q8_0_ref(cols, wRow, xRow))
+                                }
+                                let value = out[b * rows + r]
+                                #expect(value == fast, "\(t.name) on \(isa), batch \(batch), [\(b), \(r)]: \(value) vs row dot \(fast)")
+                                #expect(abs(value - reference) <= maxDotProductRelativeError * max(1, abs(reference)),
+                                        "\(t.name) on \(isa): \(value) vs reference \(reference)")
+                            }
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// AVX2 and AVX-512 bodies compute the same lane sums in the same float
+    /// order (ggml's), so their products agree bit for bit.
+    @Test func vectorBodiesAgreeExactly() {
+        guard ork_detect_isa() == ORK_ISA_AVX512 else { return }
+        let previous = ork_active_isa()
+        defer { ork_set_isa(previous) }
+        let rows = 36, cols = 576, batch = 6
+        let x = Self.activations(batch * cols, seed: 21)
+        var scratch = [UInt8](repeating: 0, count: QuantizedMatrix.scratchBytes(cols: cols, batch: batch))
+        for t in Self.weightTypes {
+            let w = Self.randomBlocks(type: t.type, blocks: rows * cols / 32, seed: 22)
+            var outs: [[Float]] = []
+            for isa in [ORK_ISA_AVX2, ORK_ISA_AVX512] {
+                ork_set_isa(isa)
+                var out = [Float](repeating: 0, count: batch * rows)
+                ork_qmatmul(Int32(t.type), w, rows, cols, x, batch, &out, rows, &scratch)
+                outs.append(out)
+            }
+            #expect(outs[0] == outs[1], "\(t.name)")
+        }
+    }
+
+    /// One call over several matrices equals one call per matrix.
+    @Test func groupedProductsEqualSeparateOnes() {
+        let cols = 96, batch = 3
+        let x = Self.activations(batch * cols, seed: 31)
+        let shapes = [(ORK_GGML_Q4_1, 40), (ORK_GGML_Q8_0, 12), (ORK_GGML_Q4_1, 9)]
+        let weights = shapes.enumerated().map { Self.randomBlocks(type: $1.0, blocks: $1.1 * cols / 32, seed: UInt64(40 + $0)) }
+        var scratch = [UInt8](repeating: 0, count: QuantizedMatrix.scratchBytes(cols: cols, batch: batch))
+        var separate: [[Float]] = []
+        for (i, (type, rows)) in shapes.enumerated() {
+            var out = [Float](repeating: 0, count: batch * rows)
+            ork_qmatmul(Int32(type), weights[i], rows, cols, x, batch, &out, rows, &scratch)
+            separate.append(out)
+        }
+        var o0 = [Float](repeating: 0, count: batch * shapes[0].1)
+        var o1 = [Float](repeating: 0, count: batch * shapes[1].1)
+        var o2 = [Float](repeating: 0, count: batch * shapes[2].1)
+        o0.withUnsafeMutableBufferPointer { p0 in
+            o1.withUnsafeMutableBufferPointer { p1 in
+                o2.withUnsafeMutableBufferPointer { p2 in
+                    weights[0].withUnsafeBytes { w0 in
+                        weights[1].withUnsafeBytes { w1 in
+                            weights[2].withUnsafeBytes { w2 in
+                                let targets = [
+                                    ork_qmatmul_target(type: Int32(shapes[0].0), w: w0.baseAddress, rows: shapes[0].1, out: p0.baseAddress, out_stride: shapes[0].1),
+                                    ork_qmatmul_target(type: Int32(shapes[1].0), w: w1.baseAddress, rows: shapes[1].1, out: p1.baseAddress, out_stride: shapes[1].1),
+                                    ork_qmatmul_target(type: Int32(shapes[2].0), w: w2.baseAddress, rows: shapes[2].1, out: p2.baseAddress, out_stride: shapes[2].1),
+                                ]
+                                #expect(ork_qmatmul_many(targets, 3, cols, x, batch, &scratch) == 0)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let grouped = [o0, o1, o2]
+        #expect(grouped == separate)
+    }
+
+    /// The vector quantizer writes the scalar reference's bytes.
+    @Test(arguments: [ORK_ISA_AVX2, ORK_ISA_AVX512])
+    func vectorQuantizerMatchesReference(isa: ork_isa) {
+        let previous = ork_active_isa()
+        defer { ork_set_isa(previous) }
+        ork_set_isa(isa)
+        var x = Self.activations(32 * 40, seed: 51)
+        // Exact halves (round-half-even), a zero block and a block with one huge value.
+        for j in 0..<32 { x[j] = Float(j) - 15.5; x[32 + j] = 0; x[64 + j] = j == 7 ? 1e6 : 1 }
+        for (fast, reference, size) in [(ork_quantize_row_q8_0, ork_quantize_row_q8_0_ref, 34),
+                                         (ork_quantize_row_q8_1, ork_quantize_row_q8_1_ref, 36)] {
+            var a = [UInt8](repeating: 0, count: 40 * size), b = a
+            fast(x, &a, x.count)
+            reference(x, &b, x.count)
+            #expect(a == b)
+        }
+    }
+
+    @Test func unsupportedProductsAreRefused() {
+        var out = [Float](repeating: 0, count: 4)
+        var scratch = [UInt8](repeating: 0, count: QuantizedMatrix.scratchBytes(cols: 64, batch: 1))
+        let w = [UInt8](repeating: 0, count: 4 * 64)
+        let x = [Float](repeating: 1, count: 64)
+        #expect(ork_qmatmul(Int32(ORK_GGML_F32), w, 1, 64, x, 1, &out, 1, &scratch) == -1)
+        #expect(ork_qmatmul(Int32(ORK_GGML_Q4_1), w, 1, 60, x, 1, &out, 1, &scratch) == -1)
     }
 
     @Test func activationQuantizationFollowsGGML() {

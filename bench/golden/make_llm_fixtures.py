@@ -8,7 +8,8 @@
 Writes:
   llm_greedy.json   chat-templated prompts, their token ids (llama.cpp's tokenizer),
                     llama.cpp's greedy continuation (64 tokens or until EOS) and,
-                    per step, the gap between its best and second-best logit
+                    per step, the logit of the chosen token and the gap between
+                    the best and second-best logits
   dequantize.json   raw blocks and the `gguf` package's dequantization for
                     Q4_0, Q4_1, Q8_0, Q4_K, Q6_K, F16, BF16 (blocks from the model
                     file where it has that type, seeded random blocks otherwise)
@@ -36,10 +37,20 @@ PROMPTS = [
     "Translate 'good morning' into Spanish.",
     "What is 12 times 7?",
     "Tell me a short story about a robot who learns to paint.",
+    "Quelle est la plus haute montagne d'Europe ?",
+    "Write a SQL query that counts the rows of a table named orders.",
+    "Give me three tips for sleeping better.",
+    "What is the difference between a list and a tuple in Python?",
+    "Summarize the plot of Romeo and Juliet in one paragraph.",
+    "Convert 100 degrees Fahrenheit to Celsius and show the formula.",
+    "Wie viele Kontinente gibt es?",
+    "Write a short poem about the sea, in four lines.",
 ]
 
 
 def greedy_fixtures():
+    # logits_all: llama-cpp-python keeps the scores only then; the prompt's output
+    # head then runs batched (tinyBLAS), whose Q8_0 sums equal the one-row kernel's.
     llm = Llama(model_path=MODEL, n_ctx=2048, n_threads=2, n_batch=512, verbose=False, logits_all=True)
     template = Template(llm.metadata["tokenizer.chat_template"])
     cases = []
@@ -47,16 +58,17 @@ def greedy_fixtures():
         text = template.render(messages=[{"role": "user", "content": prompt}], add_generation_prompt=True)
         tokens = llm.tokenize(text.encode(), add_bos=False, special=True)
         llm.reset()
-        out, gaps = [], []
+        out, gaps, chosen = [], [], []
         for t in llm.generate(tokens, temp=0, top_k=1, repeat_penalty=1.0):
-            scores = np.array(llm.scores[llm.n_tokens - 1])
+            scores = np.array(llm.scores[llm.n_tokens - 1], dtype=np.float32)
             top2 = np.sort(scores)[-2:]
             if t == llm.token_eos() or len(out) >= STEPS:
                 break
             out.append(int(t))
             gaps.append(round(float(top2[1] - top2[0]), 4))
+            chosen.append(float(scores[t]))  # float32 → double exactly; json keeps every digit
         cases.append({"message": prompt, "prompt_text": text, "prompt_tokens": tokens,
-                      "greedy_tokens": out, "top2_gaps": gaps,
+                      "greedy_tokens": out, "top2_gaps": gaps, "chosen_logits": chosen,
                       "text": llm.detokenize(out).decode("utf-8", errors="replace")})
         print(prompt, "->", cases[-1]["text"][:60].replace("\n", " "))
     return {"model": os.path.basename(MODEL), "steps": STEPS, "cases": cases}

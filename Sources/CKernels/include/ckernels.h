@@ -173,10 +173,14 @@ enum { ORK_GGML_F32 = 0, ORK_GGML_F16 = 1, ORK_GGML_Q4_0 = 2, ORK_GGML_Q4_1 = 3,
 float ork_fp16_to_fp32(uint16_t h);
 /// Round to nearest even (as F16C's vcvtps2ph with rounding mode 0).
 uint16_t ork_fp32_to_fp16(float f);
+/// y[i] = ork_fp32_to_fp16(x[i]) for i < n (F16C when available; same bits).
+void ork_fp32_to_fp16_row(const float *x, uint16_t *y, long n);
 
 /// Activation quantizers, exactly as ggml's x86 path (d = amax/127, q = round-half-even(x·127/amax)).
 void ork_quantize_row_q8_0(const float *x, void *y, long n);
 void ork_quantize_row_q8_1(const float *x, void *y, long n);
+void ork_quantize_row_q8_0_ref(const float *x, void *y, long n);
+void ork_quantize_row_q8_1_ref(const float *x, void *y, long n);
 /// Quantizes `rows` rows of `cols` floats to the activation type that pairs
 /// with `weight_type` (Q8_1 for Q4_1, Q8_0 otherwise).
 void ork_quantize_rows_for(int weight_type, const float *x, long rows, long cols, void *xq);
@@ -189,29 +193,63 @@ float ork_vec_dot_q4_0_q8_0_ref(long n, const void *x, const void *y);
 float ork_vec_dot_q4_1_q8_1_ref(long n, const void *x, const void *y);
 float ork_vec_dot_q8_0_q8_0_ref(long n, const void *x, const void *y);
 
-/// out[b*out_stride + r] = W[r] · x_b for r < rows, b < batch, where W is
-/// rows × cols of `weight_type` (Q4_0, Q4_1 or Q8_0) and xq holds `batch`
-/// activation rows quantized by ork_quantize_rows_for. Rows run in parallel.
-/// Returns -1 for an unsupported type.
+/// One weight matrix of a quantized product: rows × cols of `type` (Q4_0,
+/// Q4_1 or Q8_0) at w; results go to out[b*out_stride + r].
+typedef struct {
+    int type;
+    const void *w;
+    long rows;
+    float *out;
+    long out_stride;
+} ork_qmatmul_target;
+
+/// Bytes of `scratch` that ork_qmatmul_many needs for `batch` rows of `cols`.
+long ork_qmatmul_scratch_bytes(long cols, long batch);
+/// Multiplies each of `count` (≤ 8) matrices by the same activations x
+/// (batch, cols), cols a multiple of 32: out[b][r] = W[r] · x[b], with x
+/// quantized once per activation type as llama.cpp does (Q8_1 for Q4_1
+/// weights, Q8_0 otherwise) and every output equal to ggml's vec_dot of that
+/// row pair. All matrices' rows run in one parallel loop. Returns -1 for an
+/// unsupported type or shape.
+int ork_qmatmul_many(const ork_qmatmul_target *targets, int count, long cols,
+                     const float *x, long batch, void *scratch);
+/// ork_qmatmul_many for one matrix.
 int ork_qmatmul(int weight_type, const void *w, long rows, long cols,
-                const void *xq, long batch, float *out, long out_stride);
+                const float *x, long batch, float *out, long out_stride, void *scratch);
 
 /// One query position of an attention call: q (n_heads, head_dim); k and v
 /// point at the first cached position's row (len rows of kv_stride F16
 /// values, KV head g at columns g*head_dim…); out (n_heads, head_dim).
+/// `batched` != 0 when the query's sequence passes several tokens through this
+/// forward pass (a prompt chunk): llama.cpp then sums in a different order.
 typedef struct {
     const float *q;
     const uint16_t *k;
     const uint16_t *v;
     long len;
     float *out;
+    int batched;
 } ork_attention_query;
 
-/// Softmax(scale · q·kᵀ)·v per head and query, grouped-query (head h reads KV
-/// head h / (n_heads / n_kv_heads)); queries × heads run in parallel.
-/// Returns -1 for head_dim > 256 or heads not divisible by KV heads.
+/// Softmax(scale · q·kᵀ)·v per head and query in llama.cpp's arithmetic
+/// (attention.c), grouped-query (head h reads KV head h / (n_heads / n_kv_heads));
+/// queries × heads run in parallel. Returns -1 for head_dim > 256, heads not
+/// divisible by KV heads, or a query with len ≤ 0.
 int ork_attention_f16(const ork_attention_query *queries, long count, long kv_stride,
                       long n_heads, long n_kv_heads, long head_dim, float scale);
+
+/// y[i] = silu(g[i]) · u[i] = g/(1 + e^−g) · u for `rows` rows of n, as
+/// llama.cpp's ggml_vec_swiglu_f32 (AVX-512 build: its vector e^x, 16 at a
+/// time, libm's expf for the rest of a row). y may alias g or u.
+void ork_swiglu_f32(const float *g, const float *u, float *y, long rows, long n);
+void ork_swiglu_f32_ref(const float *g, const float *u, float *y, long rows, long n);
+
+/// Rotary position embedding, ggml's "normal" mode: rotates adjacent pairs
+/// (2i, 2i+1), i < rope_dims/2, of each of `heads` heads of head_dim in x, by
+/// angles with cosines `cos` and sines `sin` (rope_dims/2 each), computed as
+/// llama.cpp's compiled code does: x0·c − x1·s and x0·s + x1·c with the first
+/// product fused (fma(x0, c, −x1·s), fma(x0, s, x1·c)).
+void ork_rope_f32(float *x, long heads, long head_dim, long rope_dims, const float *cos, const float *sin);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,75 @@
+// Elementwise steps of a Llama decoder in llama.cpp's arithmetic: the SwiGLU
+// gate (ggml_vec_swiglu_f32) and rotary position embedding (ggml's rope,
+// "normal" mode). The vector SwiGLU bodies (AVX2, AVX-512) share one source
+// (ggml_vec16.h) and give the same bits; the scalar reference uses libm's
+// expf. RoPE has one body: fmaf is exact on every ISA.
+#include "quants_internal.h"
+
+#include <math.h>
+
+#pragma clang fp contract(off)
+
+#if ORK_X86
+#define ORK_V16_ATTR __attribute__((target("avx2,fma,f16c")))
+#define ORK_V16_SUFFIX avx2
+#include "ggml_vec16.h"
+#undef ORK_V16_ATTR
+#undef ORK_V16_SUFFIX
+
+#define ORK_V16_ATTR __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512dq,avx512vl")))
+#define ORK_V16_SUFFIX avx512
+#include "ggml_vec16.h"
+#undef ORK_V16_ATTR
+#undef ORK_V16_SUFFIX
+#endif
+
+void ork_swiglu_f32_ref(const float *g, const float *u, float *y, long rows, long n) {
+    for (long i = 0; i < rows * n; i++) y[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+}
+
+void ork_swiglu_f32(const float *g, const float *u, float *y, long rows, long n) {
+#if ORK_X86
+    const ork_isa isa = ork__isa();
+    if (isa >= ORK_ISA_AVX2 && ork__has_f16c()) {
+        for (long r = 0; r < rows; r++) {
+            if (isa == ORK_ISA_AVX512) swiglu_row_avx512(n, g + r * n, u + r * n, y + r * n);
+            else swiglu_row_avx2(n, g + r * n, u + r * n, y + r * n);
+        }
+        return;
+    }
+#endif
+    ork_swiglu_f32_ref(g, u, y, rows, n);
+}
+
+static void rope_pairs(float *x, long heads, long head_dim, long rope_dims, const float *cos, const float *sin) {
+    for (long h = 0; h < heads; h++) {
+        float *xh = x + h * head_dim;
+        for (long i = 0; i < rope_dims / 2; i++) {
+            const float x0 = xh[2 * i], x1 = xh[2 * i + 1];
+            xh[2 * i] = fmaf(x0, cos[i], -(x1 * sin[i]));
+            xh[2 * i + 1] = fmaf(x0, sin[i], x1 * cos[i]);
+        }
+    }
+}
+
+#if ORK_X86
+/// The same code with FMA instructions instead of libm calls (same results: fmaf is exact).
+__attribute__((target("fma"))) static void rope_pairs_fma(float *x, long heads, long head_dim, long rope_dims,
+                                                          const float *cos, const float *sin) {
+    for (long h = 0; h < heads; h++) {
+        float *xh = x + h * head_dim;
+        for (long i = 0; i < rope_dims / 2; i++) {
+            const float x0 = xh[2 * i], x1 = xh[2 * i + 1];
+            xh[2 * i] = fmaf(x0, cos[i], -(x1 * sin[i]));
+            xh[2 * i + 1] = fmaf(x0, sin[i], x1 * cos[i]);
+        }
+    }
+}
+#endif
+
+void ork_rope_f32(float *x, long heads, long head_dim, long rope_dims, const float *cos, const float *sin) {
+#if ORK_X86
+    if (ork__has_f16c()) { rope_pairs_fma(x, heads, head_dim, rope_dims, cos, sin); return; }
+#endif
+    rope_pairs(x, heads, head_dim, rope_dims, cos, sin);
+}
