@@ -46,7 +46,7 @@ public final class SVC: Estimator {
         try SVMKernel.checkRows(x, estimator: Self.name)
         self.classCount = classCount
         kernel.resolveGamma(for: x)
-        let solver = SMOSolver(kernel: kernel.matrix(x, x), cost: cost, tolerance: tolerance, maxIterations: maxIterations)
+        let solver = SMOSolver(kernel: kernel.gram(x), cost: cost, tolerance: tolerance, maxIterations: maxIterations)
         let labels = y.map { Int($0) }
         var generator = RandomGenerator(seed: seed)
         var pairs: [(coefficients: [Int: Double], rho: Double)] = []
