@@ -68,31 +68,29 @@ public final class DBSCAN: Estimator {
     /// indices ascending. Candidates come from ‖a‖² + ‖b‖² − 2a·b in blocks
     /// (dgemm); those near the boundary are decided on the exact distance.
     static func radiusNeighbors(of x: Matrix, among reference: Matrix, radius: Double) -> (offsets: [Int], indices: [Int]) {
-        let block = 512
-        let referenceNorms = KMeans.rowNorms(reference)
+        let block = 64
+        let d = x.columns, m = reference.rows
+        let norms = KMeans.rowNorms(x), referenceNorms = KMeans.rowNorms(reference)
         var lists = [[Int]](repeating: [], count: x.rows)
         let squaredRadius = radius * radius
         // ‖a‖² + ‖b‖² − 2a·b loses about 1e-16 · (‖a‖² + ‖b‖²) to rounding; the slack covers it generously.
         let slack = 1e-6 * squaredRadius + 1e-300
         lists.withUnsafeMutableBufferPointer { lists in
-            let sink = lists
-            let blocks = (x.rows + block - 1) / block
-            Parallel.forEach(blocks) { b in
-                let rows = (b * block)..<min(x.rows, (b + 1) * block)
-                let part = x.gatherRows(rows)
-                let cross = part.multiplied(by: reference, transposeOther: true)
-                let norms = KMeans.rowNorms(part)
-                part.values.withUnsafeBufferPointer { a in
-                    reference.values.withUnsafeBufferPointer { r in
+            x.values.withUnsafeBufferPointer { a in
+                reference.values.withUnsafeBufferPointer { r in
+                    let (sink, a, r) = (lists, a.baseAddress!, r.baseAddress!)
+                    Parallel.forEach((x.rows + block - 1) / block) { b in
+                        let rows = (b * block)..<min(x.rows, (b + 1) * block)
+                        let cross = UnsafeMutablePointer<Double>.allocate(capacity: rows.count * max(m, 1))
+                        defer { cross.deallocate() }
+                        serialDGEMM(false, true, rows.count, m, d, a + rows.lowerBound * d, d, r, d, cross, m)
                         for (offset, i) in rows.enumerated() {
                             var found: [Int] = []
-                            for j in 0..<reference.rows {
-                                let approximate = norms[offset] + referenceNorms[j] - 2 * cross.values[offset * reference.rows + j]
-                                guard approximate <= squaredRadius + slack + 1e-9 * (norms[offset] + referenceNorms[j])
-                                else { continue }
-                                let exact = squaredDistance(a.baseAddress! + offset * x.columns,
-                                                            r.baseAddress! + j * x.columns, x.columns)
-                                if exact.squareRoot() <= radius { found.append(j) }
+                            let products = cross + offset * m
+                            for j in 0..<m {
+                                let approximate = norms[i] + referenceNorms[j] - 2 * products[j]
+                                guard approximate <= squaredRadius + slack + 1e-9 * (norms[i] + referenceNorms[j]) else { continue }
+                                if squaredDistance(a + i * d, r + j * d, d).squareRoot() <= radius { found.append(j) }
                             }
                             sink[i] = found
                         }

@@ -1,21 +1,21 @@
 import Foundation
 import Tensor
 
-/// scikit-learn's LinearSVC (liblinear's L2-regularised SVM), solved in the
-/// dual by coordinate descent with shrinking (Hsieh, Chang, Lin, Keerthi &
+/// scikit-learn's LinearSVC (liblinear's L2-regularised SVM):
+/// min ½‖w‖² + C Σ ξᵢ (hinge) or C Σ ξᵢ² (squared_hinge), solved as
+/// scikit-learn chooses: dual=true, and always for hinge, in the dual by
+/// coordinate descent with shrinking (Hsieh, Chang, Lin, Keerthi &
 /// Sundararajan, "A dual coordinate descent method for large-scale linear
-/// SVM", ICML 2008): min ½‖w‖² + C Σ ξᵢ (hinge) or C Σ ξᵢ² (squared_hinge).
+/// SVM", ICML 2008); dual=false in the primal (`SquaredHingeNewton`);
+/// dual="auto" (the default) in the primal when there are at least as many
+/// rows as features, else in the dual. Both reach the same optimum; the
+/// dual needs many passes when C is large and the classes overlap.
 ///
 /// Like liblinear, the intercept is a weight on an extra constant feature
 /// of value intercept_scaling, so it is regularised too; the fitted
 /// intercept is intercept_scaling × that weight. Several classes are
 /// one-vs-rest (one problem per class, the largest decision value wins);
 /// two classes are one problem whose positive side is the second class.
-///
-/// `dual`: "auto", true and false are accepted for compatibility, but the
-/// problem is always solved in the dual; with the L2 penalty the optimum is
-/// the same as the primal's. hinge with dual=false is rejected, as in
-/// scikit-learn.
 public final class LinearSVC: Estimator {
     public static let name = "linear_svc"
     public static let task = EstimatorTask.classification
@@ -26,25 +26,28 @@ public final class LinearSVC: Estimator {
     let fitIntercept: Bool
     let interceptScaling: Double
     let maxIterations: Int
+    /// nil: "auto"
+    let dual: Bool?
     var classCount = 0
     /// (problems, features): one row for two classes, one per class otherwise
     var coefficients = Matrix(rows: 0, columns: 0)
     var intercepts: [Double] = []
-    /// Passes of the largest problem (scikit-learn's n_iter_).
+    /// Passes (dual) or Newton iterations (primal) of the largest problem (scikit-learn's n_iter_).
     public private(set) var iterations = 0
 
     public init(parameters: inout Parameters) throws {
         _ = try parameters.string("penalty", "l2", allowed: ["l2"])
         squaredHinge = try parameters.string("loss", "squared_hinge", allowed: ["squared_hinge", "hinge"]) == "squared_hinge"
-        let dual = parameters.raw("dual", .string("auto"))
-        switch dual {
-        case .string("auto"), .bool(true): break
-        case .bool(false) where squaredHinge: break
+        let dualValue = parameters.raw("dual", .string("auto"))
+        switch dualValue {
+        case .string("auto"): dual = nil
+        case .bool(true): dual = true
+        case .bool(false) where squaredHinge: dual = false
         case .bool(false):
             throw ClassicMLError.invalidParameter(estimator: Self.name, name: "dual", value: "false",
-                                                  expected: "'auto' or true: loss='hinge' is solved in the dual only")
+                                                  expected: "'auto' or true: loss='hinge' has no primal solver (as in scikit-learn)")
         default:
-            throw ClassicMLError.invalidParameter(estimator: Self.name, name: "dual", value: dual.description,
+            throw ClassicMLError.invalidParameter(estimator: Self.name, name: "dual", value: dualValue.description,
                                                   expected: "'auto', true or false")
         }
         tolerance = try parameters.double("tol", 1e-4, "tol > 0") { $0 > 0 }
@@ -67,16 +70,21 @@ public final class LinearSVC: Estimator {
         intercepts = [Double](repeating: 0, count: positives.count)
         var generator = RandomGenerator(seed: seed)
         iterations = 0
+        // scikit-learn's dual="auto": the primal when rows ≥ features and the loss allows it.
+        let primal = squaredHinge && !(dual ?? (n < d))
+        let newton = SquaredHingeNewton(cost: cost, tolerance: tolerance, maxIterations: maxIterations)
         for (problem, positive) in positives.enumerated() {
             let signs = y.map { Int($0) == positive ? 1.0 : -1.0 }
-            let (w, passes) = solve(augmented, rows: n, width: width, signs: signs, generator: &generator)
+            let (w, passes) = primal
+                ? newton.solve(augmented, rows: n, width: width, signs: signs)
+                : solve(augmented, rows: n, width: width, signs: signs, generator: &generator)
             iterations = max(iterations, passes)
             for j in 0..<d { coefficients[problem, j] = w[j] }
             intercepts[problem] = fitIntercept ? interceptScaling * w[d] : 0
         }
     }
 
-    /// One binary problem; returns w (width) and the number of passes.
+    /// One binary problem in the dual; returns w (width) and the number of passes.
     func solve(_ x: [Double], rows n: Int, width: Int, signs: [Double],
                generator: inout RandomGenerator) -> ([Double], Int) {
         // Dual: min ½αᵀ(Q + D)α − eᵀα, 0 ≤ αᵢ ≤ U; hinge: D = 0, U = C; squared: D = 1/(2C), U = ∞.
@@ -86,62 +94,72 @@ public final class LinearSVC: Estimator {
         var alpha = [Double](repeating: 0, count: n)
         var index = Array(0..<n)
         var curvature = [Double](repeating: diagonal, count: n)
-        x.withUnsafeBufferPointer { x in
-            for i in 0..<n { curvature[i] += dot(x.baseAddress! + i * width, x.baseAddress! + i * width, width) }
-        }
-        var active = n
-        // Bounds of the projected gradient in the last pass, for shrinking.
-        var maxOld = Double.infinity, minOld = -Double.infinity
         var pass = 0
         x.withUnsafeBufferPointer { x in
             w.withUnsafeMutableBufferPointer { w in
-                while pass < maxIterations {
-                    var maxNew = -Double.infinity, minNew = Double.infinity
-                    for s in 0..<active { index.swapAt(s, s + Int(generator.next() % UInt64(active - s))) }
-                    var s = 0
-                    while s < active {
-                        let i = index[s]
-                        let row = x.baseAddress! + i * width
-                        let gradient = signs[i] * dot(w.baseAddress!, row, width) - 1 + alpha[i] * diagonal
-                        var projected = 0.0
-                        if alpha[i] == 0 {
-                            if gradient > maxOld {  // stays at 0: shrink it away
-                                active -= 1
-                                index.swapAt(s, active)
-                                continue
+                alpha.withUnsafeMutableBufferPointer { alpha in
+                    index.withUnsafeMutableBufferPointer { index in
+                        curvature.withUnsafeMutableBufferPointer { curvature in
+                            signs.withUnsafeBufferPointer { signs in
+                                for i in 0..<n { curvature[i] += dot(x.baseAddress! + i * width, x.baseAddress! + i * width, width) }
+                                var active = n
+                                // Bounds of the projected gradient in the last pass, for shrinking.
+                                var maxOld = Double.infinity, minOld = -Double.infinity
+                                while pass < maxIterations {
+                                    var maxNew = -Double.infinity, minNew = Double.infinity
+                                    for s in 0..<active {
+                                        // A uniform draw in [s, active) by a multiply-high (no division).
+                                        let pick = s + Int(generator.next().multipliedFullWidth(by: UInt64(active - s)).high)
+                                        index.swapAt(s, pick)
+                                    }
+                                    var s = 0
+                                    while s < active {
+                                        let i = index[s]
+                                        let row = x.baseAddress! + i * width
+                                        let gradient = signs[i] * dot(w.baseAddress!, row, width) - 1 + alpha[i] * diagonal
+                                        var projected = 0.0
+                                        if alpha[i] == 0 {
+                                            if gradient > maxOld {  // stays at 0: shrink it away
+                                                active -= 1
+                                                index.swapAt(s, active)
+                                                continue
+                                            }
+                                            projected = min(gradient, 0)
+                                        } else if alpha[i] == upper {
+                                            if gradient < minOld {  // stays at C: shrink
+                                                active -= 1
+                                                index.swapAt(s, active)
+                                                continue
+                                            }
+                                            projected = max(gradient, 0)
+                                        } else {
+                                            projected = gradient
+                                        }
+                                        maxNew = max(maxNew, projected)
+                                        minNew = min(minNew, projected)
+                                        if abs(projected) > 1e-12 {
+                                            let old = alpha[i]
+                                            alpha[i] = min(max(old - gradient / curvature[i], 0), upper)
+                                            let step = (alpha[i] - old) * signs[i]
+                                            for j in 0..<width { w[j] += step * row[j] }
+                                        }
+                                        s += 1
+                                    }
+                                    pass += 1
+                                    if maxNew - minNew <= tolerance {
+                                        if active == n { break }
+                                        // Converged on the active set: check every variable once more.
+                                        active = n
+                                        maxOld = .infinity
+                                        minOld = -.infinity
+                                        continue
+                                    }
+                                    maxOld = maxNew <= 0 ? .infinity : maxNew
+                                    minOld = minNew >= 0 ? -.infinity : minNew
+                                }
                             }
-                            projected = min(gradient, 0)
-                        } else if alpha[i] == upper {
-                            if gradient < minOld {  // stays at C: shrink
-                                active -= 1
-                                index.swapAt(s, active)
-                                continue
-                            }
-                            projected = max(gradient, 0)
-                        } else {
-                            projected = gradient
                         }
-                        maxNew = max(maxNew, projected)
-                        minNew = min(minNew, projected)
-                        if abs(projected) > 1e-12 {
-                            let old = alpha[i]
-                            alpha[i] = min(max(old - gradient / curvature[i], 0), upper)
-                            let step = (alpha[i] - old) * signs[i]
-                            for j in 0..<width { w[j] += step * row[j] }
-                        }
-                        s += 1
                     }
-                    pass += 1
-                    if maxNew - minNew <= tolerance {
-                        if active == n { break }
-                        // Converged on the active set: check every variable once more.
-                        active = n
-                        maxOld = .infinity
-                        minOld = -.infinity
-                        continue
-                    }
-                    maxOld = maxNew <= 0 ? .infinity : maxNew
-                    minOld = minNew >= 0 ? -.infinity : minNew
                 }
             }
         }

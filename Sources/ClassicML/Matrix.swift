@@ -124,3 +124,16 @@ func squaredDistance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c
     }
     return sum
 }
+
+/// The upper triangle of C (n×n, row stride ldc) = A·Aᵀ (A n×k) by one single-threaded dsyrk call.
+func serialDSYRK(_ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ lda: Int, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
+    _ = serialBLAS
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(k), 1, a, Int32(lda), 0, c, Int32(ldc))
+}
+
+/// y = op(A)·v + beta·y for A (m×n, row-major, packed) by one single-threaded dgemv call.
+func serialDGEMV(_ transpose: Bool, _ m: Int, _ n: Int, _ a: UnsafePointer<Double>, _ v: UnsafePointer<Double>,
+                 _ y: UnsafeMutablePointer<Double>, beta: Double) {
+    _ = serialBLAS
+    cblas_dgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(n), v, 1, beta, y, 1)
+}

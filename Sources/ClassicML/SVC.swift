@@ -46,10 +46,11 @@ public final class SVC: Estimator {
         try SVMKernel.checkRows(x, estimator: Self.name)
         self.classCount = classCount
         kernel.resolveGamma(for: x)
-        let solver = SMOSolver(kernel: kernel.matrix(x, x), cost: cost, tolerance: tolerance, maxIterations: maxIterations)
+        let solver = SMOSolver(kernel: kernel.gram(x), cost: cost, tolerance: tolerance, maxIterations: maxIterations)
         let labels = y.map { Int($0) }
         var generator = RandomGenerator(seed: seed)
-        var pairs: [(coefficients: [Int: Double], rho: Double)] = []
+        // Per pair: αᵢyᵢ for every training row (0 outside the pair), and ρ.
+        var pairs: [(coefficients: [Double], rho: Double)] = []
         sigmoids = []
         for first in 0..<classCount {
             for second in (first + 1)..<classCount {
@@ -60,18 +61,18 @@ public final class SVC: Estimator {
                     sigmoids.append(PlattSigmoid.fit(decisions: decisions, positive: signs.map { $0 > 0 }))
                 }
                 let solution = solver.solve(rows: rows, signs: signs, linear: [Double](repeating: -1, count: rows.count))
-                var coefficients: [Int: Double] = [:]
+                var coefficients = [Double](repeating: 0, count: x.rows)
                 for (position, row) in rows.enumerated() where solution.alpha[position] > 0 {
                     coefficients[row] = solution.alpha[position] * signs[position]
                 }
                 pairs.append((coefficients, solution.rho))
             }
         }
-        let support = Array(Set(pairs.flatMap { $0.coefficients.keys })).sorted()
+        let support = (0..<x.rows).filter { row in pairs.contains { $0.coefficients[row] != 0 } }
         supportVectors = x.gatherRows(support)
         dualCoefficients = Matrix(rows: pairs.count, columns: support.count)
         for (p, pair) in pairs.enumerated() {
-            for (s, row) in support.enumerated() { dualCoefficients[p, s] = pair.coefficients[row] ?? 0 }
+            for (s, row) in support.enumerated() { dualCoefficients[p, s] = pair.coefficients[row] }
         }
         rho = pairs.map(\.rho)
     }

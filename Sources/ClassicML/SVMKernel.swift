@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// The kernel of the libsvm-style machines (SVC, SVR), read with
 /// scikit-learn's parameter names: linear ⟨x, z⟩, RBF exp(−γ‖x − z‖²),
@@ -54,23 +55,103 @@ struct SVMKernel {
     /// K(a, b) (a.rows, b.rows).
     func matrix(_ a: Matrix, _ b: Matrix) -> Matrix {
         var k = a.multiplied(by: b, transposeOther: true)
-        switch kind {
-        case .linear: break
-        case .poly: for i in k.values.indices { k.values[i] = pow(gamma * k.values[i] + coef0, Double(degree)) }
-        case .sigmoid: for i in k.values.indices { k.values[i] = tanh(gamma * k.values[i] + coef0) }
-        case .rbf:
-            let aNorms = (0..<a.rows).map { i in a.row(i).reduce(0) { $0 + $1 * $1 } }
-            let bNorms = (0..<b.rows).map { i in b.row(i).reduce(0) { $0 + $1 * $1 } }
-            k.values.withUnsafeMutableBufferPointer { values in
-                for i in 0..<a.rows {
-                    for j in 0..<b.rows {
-                        values[i * b.rows + j] = exp(-gamma * max(aNorms[i] + bNorms[j] - 2 * values[i * b.rows + j], 0))
-                    }
-                }
+        let aNorms = kind == .rbf ? KMeans.rowNorms(a) : []
+        let bNorms = kind == .rbf ? KMeans.rowNorms(b) : []
+        k.values.withUnsafeMutableBufferPointer { values in
+            let sink = values.baseAddress!
+            Parallel.forChunks(a.rows, grain: max(1, 8192 / max(b.rows, 1))) { rows in
+                for i in rows { transform(sink + i * b.rows, 0..<b.rows, rowNorm: aNorms.isEmpty ? 0 : aNorms[i], norms: bNorms) }
             }
         }
         return k
     }
+
+    /// K(x, x) for the training rows: the upper triangle of x·xᵀ (dsyrk, or a
+    /// parallel dgemm when large) and of the kernel, mirrored — half the work.
+    func gram(_ x: Matrix) -> Matrix {
+        let n = x.rows
+        var k: Matrix
+        if n * n * x.columns < 1 << 24 {
+            k = Matrix(rows: n, columns: n)
+            x.values.withUnsafeBufferPointer { a in
+                k.values.withUnsafeMutableBufferPointer { c in
+                    serialDSYRK(n, x.columns, a.baseAddress!, x.columns, c.baseAddress!, n)
+                }
+            }
+        } else {
+            k = x.multiplied(by: x, transposeOther: true)
+        }
+        let norms = kind == .rbf ? (0..<n).map { k[$0, $0] } : []
+        k.values.withUnsafeMutableBufferPointer { values in
+            let sink = values.baseAddress!
+            Parallel.forChunks(n, grain: max(1, 8192 / max(n, 1))) { rows in
+                for i in rows { transform(sink + i * n, i..<n, rowNorm: norms.isEmpty ? 0 : norms[i], norms: norms) }
+            }
+            for i in 0..<n { for j in 0..<i { sink[i * n + j] = sink[j * n + i] } }
+        }
+        return k
+    }
+
+    /// Turns dot products ⟨x, z_j⟩ in row[columns] into kernel values.
+    private func transform(_ row: UnsafeMutablePointer<Double>, _ columns: Range<Int>, rowNorm: Double, norms: [Double]) {
+        switch kind {
+        case .linear: break
+        case .poly: for j in columns { row[j] = pow(gamma * row[j] + coef0, Double(degree)) }
+        case .sigmoid: for j in columns { row[j] = tanh(gamma * row[j] + coef0) }
+        case .rbf:
+            norms.withUnsafeBufferPointer { norms in
+                for j in columns { row[j] = -gamma * max(rowNorm + norms[j] - 2 * row[j], 0) }
+            }
+            exponentiateNonPositive(row + columns.lowerBound, columns.count)
+        }
+    }
+}
+
+/// eˣ in place for x ≤ 0 (RBF kernel values), eight at a time: x = k·ln 2 + r
+/// with |r| ≤ ln 2 / 2 (k by the 1.5·2⁵² rounding trick, ln 2 in two parts
+/// as in fdlibm), eʳ by its Taylor series to r¹³ (truncation below 1e-17
+/// relative), times 2ᵏ built in the exponent bits. Within 2 ulp of exp;
+/// below −708 the result is 0 instead of a subnormal.
+func exponentiateNonPositive(_ values: UnsafeMutablePointer<Double>, _ count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        let x = UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Double>.self)
+        UnsafeMutableRawPointer(values + i).storeBytes(of: exponential(x), as: SIMD8<Double>.self)
+        i += 8
+    }
+    if i < count {
+        var x = SIMD8<Double>(repeating: 0)
+        for j in 0..<(count - i) { x[j] = values[i + j] }
+        let y = exponential(x)
+        for j in 0..<(count - i) { values[i + j] = y[j] }
+    }
+}
+
+@inline(__always)
+private func exponential(_ x: SIMD8<Double>) -> SIMD8<Double> {
+    let shifter = SIMD8<Double>(repeating: 0x1.8p52)
+    let clamped = pointwiseMax(x, SIMD8(repeating: -708))
+    let t = clamped * 1.44269504088896338700 + shifter
+    let k = t - shifter
+    let r = (clamped - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10
+    var p = SIMD8<Double>(repeating: 1.0 / 6227020800.0)
+    p = p * r + 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    let bits = (unsafeBitCast(t, to: SIMD8<UInt64>.self) &- (0x1.8p52 as Double).bitPattern &+ 1023) &<< 52
+    var result = p * unsafeBitCast(bits, to: SIMD8<Double>.self)
+    result.replace(with: 0, where: x .< -708)
+    return result
 }
 
 /// libsvm's dual solver (SMO with the second-order working-set selection of

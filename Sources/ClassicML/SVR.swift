@@ -31,7 +31,7 @@ public final class SVR: Estimator {
         try SVMKernel.checkRows(x, estimator: Self.name)
         kernel.resolveGamma(for: x)
         let n = x.rows
-        let solver = SMOSolver(kernel: kernel.matrix(x, x), cost: cost, tolerance: tolerance, maxIterations: maxIterations)
+        let solver = SMOSolver(kernel: kernel.gram(x), cost: cost, tolerance: tolerance, maxIterations: maxIterations)
         let solution = solver.solve(rows: Array(0..<n) + Array(0..<n),
                                     signs: [Double](repeating: 1, count: n) + [Double](repeating: -1, count: n),
                                     linear: y.map { epsilon - $0 } + y.map { epsilon + $0 })

@@ -36,6 +36,31 @@ import Tensor
         #expect(separable.a.isFinite && separable.a < 0 && separable.probability(3) > 0.5 && separable.probability(3) < 1)
     }
 
+    @Test func kernelExponentialIsWithinTwoUlp() {
+        var values = (0..<20_001).map { -Double($0) * 0.0375 }  // 0 … −750
+        values += [-1e-300, -0x1p-60, -708, -707.9999, -745.2, -.infinity]
+        var computed = values
+        computed.withUnsafeMutableBufferPointer { exponentiateNonPositive($0.baseAddress!, $0.count) }
+        for (x, y) in zip(values, computed) {
+            let expected = Foundation.exp(x)
+            if x < -708 { #expect(y == 0); continue }
+            #expect(abs(y - expected) <= 2 * expected.ulp, "exp(\(x)) = \(y), expected \(expected)")
+        }
+    }
+
+    @Test func gramEqualsTheGeneralKernelMatrix() throws {
+        var generator = RandomGenerator(seed: 11)
+        let x = Matrix(rows: 37, columns: 5, values: (0..<185).map { _ in Double(generator.next() >> 11) * 0x1p-53 - 0.5 })
+        for kind in ["rbf", "poly", "linear", "sigmoid"] {
+            var parameters = Parameters(estimator: "svc", given: ["kernel": .string(kind)])
+            var kernel = try SVMKernel(&parameters)
+            kernel.resolveGamma(for: x)
+            let gram = kernel.gram(x), general = kernel.matrix(x, x)
+            for (a, b) in zip(gram.values, general.values) { #expect(abs(a - b) <= 1e-12, "\(kind)") }
+            for i in 0..<37 { for j in 0..<37 { #expect(gram[i, j] == gram[j, i]) } }
+        }
+    }
+
     @Test func svrFitsALinearFunctionWithinEpsilon() throws {
         // y = 3x − 1 on [0, 1]: a linear SVR with a large C keeps every residual within ε (+ tol).
         let x = Matrix(rows: 50, columns: 1, values: (0..<50).map { Double($0) / 49 })
@@ -57,11 +82,17 @@ import Tensor
             labels.append(Double(i % 3))
         }
         let x = Matrix(rows: 150, columns: 2, values: values)
-        for loss in ["squared_hinge", "hinge"] {
-            let (estimator, _) = try EstimatorRegistry.make("linear_svc", parameters: ["loss": .string(loss)])
+        // Primal Newton (the default here, rows ≥ features), dual coordinate descent for both losses.
+        var fitted: [[Double]] = []
+        for (loss, dual) in [("squared_hinge", ParameterValue.string("auto")), ("squared_hinge", .bool(true)),
+                             ("hinge", .string("auto"))] {
+            let (estimator, _) = try EstimatorRegistry.make("linear_svc", parameters: ["loss": .string(loss), "dual": dual])
             try estimator.fit(x, labels, classCount: 3, seed: 0)
-            #expect(estimator.predict(x) == labels, "\(loss)")
+            #expect(estimator.predict(x) == labels, "\(loss) dual=\(dual)")
+            fitted.append((estimator as! LinearSVC).coefficients.values + (estimator as! LinearSVC).intercepts)
         }
+        // The primal and the dual reach the same optimum of the squared-hinge problem.
+        for (a, b) in zip(fitted[0], fitted[1]) { #expect(abs(a - b) <= 1e-3 * max(1, abs(a)), "primal \(a) vs dual \(b)") }
     }
 
     @Test func dbscanPredictsCoreLabelsAndNoise() throws {
