@@ -21,32 +21,44 @@ ORK_V16_ATTR static void ORK_V16(attention_group)(const float *q, int group, con
 
     // Scores: tinyBLAS (prompt batches) runs one 16-lane FMA chain over the
     // head dimension; ggml_vec_dot_f16 (one token) four chains over steps of
-    // 64, added (0+2)+(1+3). Products of F16 values are exact in float.
+    // 64, added (0+2)+(1+3). Products of F16 values are exact in float. The
+    // 16-lane reductions are done 16 positions at a time.
     float max[ORK_ATTENTION_MAX_GROUP];
     for (int g = 0; g < group; g++) max[g] = -__builtin_inff();
-    for (long t = 0; t < len; t++) {
-        const uint16_t *kt = k + t * kv_stride;
-        ork_f32x16 kc[16];
-        for (long c = 0; c < chunks; c++) kc[c] = ORK_V16(load_f16)(kt + 16 * c);
-        for (int g = 0; g < group; g++) {
-            float s;
-            if (batched) {
-                ork_f32x16 acc = ORK_V16(splat)(0.0f);
-                for (long c = 0; c < chunks; c++) acc = ORK_V16(fma)(kc[c], qh[g][c], acc);
-                s = ORK_V16(reduce)(acc);
-            } else {
-                ork_f32x16 a0 = ORK_V16(splat)(0.0f), a1 = a0, a2 = a0, a3 = a0;
-                for (long c = 0; c < chunks; c += 4) {
-                    a0 = ORK_V16(fma)(kc[c], qh[g][c], a0);
-                    a1 = ORK_V16(fma)(kc[c + 1], qh[g][c + 1], a1);
-                    a2 = ORK_V16(fma)(kc[c + 2], qh[g][c + 2], a2);
-                    a3 = ORK_V16(fma)(kc[c + 3], qh[g][c + 3], a3);
-                }
-                s = ORK_V16(reduce)((a0 + a2) + (a1 + a3));
+    for (long t0 = 0; t0 < len; t0 += 16) {
+        const long n = len - t0 < 16 ? len - t0 : 16;
+        ork_f32x16 dots[ORK_ATTENTION_MAX_GROUP][16];
+        for (long i = 0; i < 16; i++) {
+            if (i >= n) {
+                for (int g = 0; g < group; g++) dots[g][i] = ORK_V16(splat)(0.0f);
+                continue;
             }
-            const float x = s * scale;
-            scores[g * padded + t] = x;
-            if (x > max[g]) max[g] = x;
+            const uint16_t *kt = k + (t0 + i) * kv_stride;
+            ork_f32x16 kc[16];
+            for (long c = 0; c < chunks; c++) kc[c] = ORK_V16(load_f16)(kt + 16 * c);
+            for (int g = 0; g < group; g++) {
+                if (batched) {
+                    ork_f32x16 acc = ORK_V16(splat)(0.0f);
+                    for (long c = 0; c < chunks; c++) acc = ORK_V16(fma)(kc[c], qh[g][c], acc);
+                    dots[g][i] = acc;
+                } else {
+                    ork_f32x16 a0 = ORK_V16(splat)(0.0f), a1 = a0, a2 = a0, a3 = a0;
+                    for (long c = 0; c < chunks; c += 4) {
+                        a0 = ORK_V16(fma)(kc[c], qh[g][c], a0);
+                        a1 = ORK_V16(fma)(kc[c + 1], qh[g][c + 1], a1);
+                        a2 = ORK_V16(fma)(kc[c + 2], qh[g][c + 2], a2);
+                        a3 = ORK_V16(fma)(kc[c + 3], qh[g][c + 3], a3);
+                    }
+                    dots[g][i] = (a0 + a2) + (a1 + a3);
+                }
+            }
+        }
+        for (int g = 0; g < group; g++) {
+            const ork_f32x16 x = ORK_V16(reduce16x16)(dots[g]) * ORK_V16(splat)(scale);
+            for (long i = 0; i < n; i++) {
+                scores[g * padded + t0 + i] = x[i];
+                if (x[i] > max[g]) max[g] = x[i];
+            }
         }
     }
 
@@ -73,28 +85,30 @@ ORK_V16_ATTR static void ORK_V16(attention_group)(const float *q, int group, con
     // position classes (t mod 16 for tinyBLAS, t mod 64 for vec_dot_f16),
     // each class in position order, then the classes added in the same tree
     // as the lanes: lane l holds class l (tinyBLAS) or (l + l+32) + (l+16 +
-    // l+48) (ggml's four accumulators). Vectorized over the head dimension.
+    // l+48) (ggml's four accumulators). Vectorized over the head dimension,
+    // one pass over the positions per 16 dimensions.
     const long stride = batched ? 16 : 64;
     for (long c = 0; c < chunks; c++) {
         const uint16_t *vc = v + 16 * c;
-        ork_f32x16 lane[ORK_ATTENTION_MAX_GROUP][16];
-        for (int l = 0; l < 16; l++) {
-            ork_f32x16 a[ORK_ATTENTION_MAX_GROUP][4];
-            for (int j = 0; j < (batched ? 1 : 4); j++) {
-                for (int g = 0; g < group; g++) a[g][j] = ORK_V16(splat)(0.0f);
-                for (long t = l + 16 * j; t < len; t += stride) {
-                    const ork_f32x16 vt = ORK_V16(load_f16)(vc + t * kv_stride);
-                    for (int g = 0; g < group; g++)
-                        a[g][j] = ORK_V16(fma)(ORK_V16(splat)(scores[g * padded + t]), vt, a[g][j]);
-                }
+        ork_f32x16 cls[ORK_ATTENTION_MAX_GROUP][64];
+        for (long t = 0; t < len; t++) {
+            const ork_f32x16 vt = ORK_V16(load_f16)(vc + t * kv_stride);
+            const long slot = t & (stride - 1);
+            for (int g = 0; g < group; g++) {
+                const ork_f32x16 p = ORK_V16(splat)(scores[g * padded + t]);
+                cls[g][slot] = t < stride ? p * vt : ORK_V16(fma)(p, vt, cls[g][slot]);  // the first product is exact
             }
-            for (int g = 0; g < group; g++) lane[g][l] = batched ? a[g][0] : (a[g][0] + a[g][2]) + (a[g][1] + a[g][3]);
         }
-        // The 16-lane reduction, applied to whole vectors.
+        for (long slot = len; slot < stride; slot++)
+            for (int g = 0; g < group; g++) cls[g][slot] = ORK_V16(splat)(0.0f);
         for (int g = 0; g < group; g++) {
-            for (int i = 0; i < 8; i++) lane[g][i] = lane[g][i + 8] + lane[g][i];
-            for (int i = 0; i < 4; i++) lane[g][i] = lane[g][i + 4] + lane[g][i];
-            ORK_V16(store)(out + g * head_dim + 16 * c, (lane[g][0] + lane[g][2]) + (lane[g][1] + lane[g][3]));
+            ork_f32x16 lane[16];
+            for (int l = 0; l < 16; l++)
+                lane[l] = batched ? cls[g][l] : (cls[g][l] + cls[g][l + 32]) + (cls[g][l + 16] + cls[g][l + 48]);
+            // The 16-lane reduction, applied to whole vectors.
+            for (int i = 0; i < 8; i++) lane[i] = lane[i + 8] + lane[i];
+            for (int i = 0; i < 4; i++) lane[i] = lane[i + 4] + lane[i];
+            ORK_V16(store)(out + g * head_dim + 16 * c, (lane[0] + lane[2]) + (lane[1] + lane[3]));
         }
     }
 }

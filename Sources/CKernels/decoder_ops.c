@@ -41,6 +41,51 @@ void ork_swiglu_f32(const float *g, const float *u, float *y, long rows, long n)
     ork_swiglu_f32_ref(g, u, y, rows, n);
 }
 
+long ork_argmax_f32_ref(const float *x, long n) {
+    long best = 0;
+    float value = -INFINITY;
+    for (long i = 0; i < n; i++)
+        if (x[i] > value) { best = i; value = x[i]; }
+    return best;
+}
+
+#if ORK_X86
+__attribute__((target("avx512f"))) static long argmax_avx512(const float *x, long n) {
+    // Per lane: the largest value seen and its first index; then the lanes'
+    // maximum and, among lanes holding it, the lowest index.
+    __m512 best = _mm512_set1_ps(-INFINITY);
+    __m512i where = _mm512_setzero_si512();
+    __m512i index = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i step = _mm512_set1_epi32(16);
+    long i = 0;
+    for (; i + 16 <= n && i + 16 <= 0x7fffffffL; i += 16) {
+        const __m512 v = _mm512_loadu_ps(x + i);
+        const __mmask16 greater = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
+        best = _mm512_mask_mov_ps(best, greater, v);
+        where = _mm512_mask_mov_epi32(where, greater, index);
+        index = _mm512_add_epi32(index, step);
+    }
+    float lanes[16];
+    int32_t at[16];
+    _mm512_storeu_ps(lanes, best);
+    _mm512_storeu_si512(at, where);
+    long result = 0;
+    float value = -INFINITY;
+    for (int l = 0; l < 16; l++)
+        if (lanes[l] > value || (lanes[l] == value && lanes[l] != -INFINITY && at[l] < result)) { value = lanes[l]; result = at[l]; }
+    for (; i < n; i++)
+        if (x[i] > value) { value = x[i]; result = i; }
+    return result;
+}
+#endif
+
+long ork_argmax_f32(const float *x, long n) {
+#if ORK_X86
+    if (ork__isa() == ORK_ISA_AVX512) return argmax_avx512(x, n);
+#endif
+    return ork_argmax_f32_ref(x, n);
+}
+
 static void rope_pairs(float *x, long heads, long head_dim, long rope_dims, const float *cos, const float *sin) {
     for (long h = 0; h < heads; h++) {
         float *xh = x + h * head_dim;

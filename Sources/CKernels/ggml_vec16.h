@@ -64,6 +64,24 @@ ORK_V16_INLINE float ORK_V16(reduce)(ork_f32x16 v) {
     return s2[0] + s2[1];
 }
 
+/// The reductions of 16 vectors at once (v[t] → lane t of the result), each in
+/// the order of ORK_V16(reduce): pairs of vectors are interleaved so that
+/// every level of the tree is one vector add for several of them.
+ORK_V16_INLINE ork_f32x16 ORK_V16(reduce16x16)(const ork_f32x16 *v) {
+    ork_f32x16 c[8], e[4], g[2];
+    for (int m = 0; m < 8; m++)  // lane i + i+8: [t=2m (8 lanes) | t=2m+1 (8 lanes)]
+        c[m] = __builtin_shufflevector(v[2 * m], v[2 * m + 1], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31)
+             + __builtin_shufflevector(v[2 * m], v[2 * m + 1], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    for (int n = 0; n < 4; n++)  // i + i+4: four lanes for each of t = 4n…4n+3
+        e[n] = __builtin_shufflevector(c[2 * n], c[2 * n + 1], 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31)
+             + __builtin_shufflevector(c[2 * n], c[2 * n + 1], 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+    for (int q = 0; q < 2; q++)  // (0+2), (1+3): two lanes for each of t = 8q…8q+7
+        g[q] = __builtin_shufflevector(e[2 * q], e[2 * q + 1], 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29)
+             + __builtin_shufflevector(e[2 * q], e[2 * q + 1], 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31);
+    return __builtin_shufflevector(g[0], g[1], 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+         + __builtin_shufflevector(g[0], g[1], 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+}
+
 /// j · 2^n for integral n, rounded once (as _mm512_scalef_ps): a multiply by
 /// the power of two while it is a normal float, ldexpf otherwise.
 ORK_V16_INLINE ork_f32x16 ORK_V16(scale_pow2)(ork_f32x16 j, ork_f32x16 n) {

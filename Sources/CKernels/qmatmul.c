@@ -47,6 +47,57 @@ static int activation_type_for(int weight_type) {
 
 static uint8_t *align64(uint8_t *p) { return (uint8_t *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
 
+static inline __attribute__((always_inline)) void side_arrays_body(
+    const ork_qact *a, int type, long batch, const uint8_t *blocks, float *d, float *s, int32_t *lane_sums,
+    int pairs, int8_t *pair_qs, float *pair_d, int32_t *pair_lane_sums, float (*half_to_float)(uint16_t)) {
+    const long nb = a->nb;
+    for (long k = 0; k < batch; k++) {
+        const uint8_t *row = blocks + k * a->row_bytes;
+        for (long b = 0; b < nb; b++) {
+            const long at = ((k / 4) * nb + b) * 4 + k % 4;
+            const int8_t *q;
+            if (type == ORK_GGML_Q8_1) {
+                const ork_block_q8_1 *blk = (const ork_block_q8_1 *)(row + b * 36);
+                d[at] = half_to_float(blk->d);
+                s[at] = half_to_float(blk->s);
+                q = blk->qs;
+            } else {
+                const ork_block_q8_0 *blk = (const ork_block_q8_0 *)(row + b * 34);
+                d[at] = half_to_float(blk->d);
+                q = blk->qs;
+                int32_t *lanes = lane_sums + (k * nb + b) * 8;
+                for (int l = 0; l < 8; l++) lanes[l] = -128 * (q[4 * l] + q[4 * l + 1] + q[4 * l + 2] + q[4 * l + 3]);
+            }
+            if (pairs) {
+                const long pb = (k / 2) * nb + b, half = k % 2;
+                memcpy(pair_qs + pb * 64 + half * 32, q, 32);
+                for (int l = 0; l < 8; l++) pair_d[pb * 16 + half * 8 + l] = d[at];
+                if (type == ORK_GGML_Q8_0) memcpy(pair_lane_sums + pb * 16 + half * 8, lane_sums + (k * nb + b) * 8, 32);
+            }
+        }
+    }
+}
+
+static float half_to_float_soft(uint16_t h) { return ork_fp16_to_fp32(h); }
+
+static void fill_side_arrays(const ork_qact *a, int type, long batch, const uint8_t *blocks, float *d, float *s,
+                             int32_t *lane_sums, int pairs, int8_t *pair_qs, float *pair_d, int32_t *pair_lane_sums) {
+    side_arrays_body(a, type, batch, blocks, d, s, lane_sums, pairs, pair_qs, pair_d, pair_lane_sums, half_to_float_soft);
+}
+
+#if ORK_X86
+__attribute__((target("f16c"))) static inline float half_to_float_f16c(uint16_t h) {
+    return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
+}
+
+__attribute__((target("f16c"))) static void fill_side_arrays_f16c(const ork_qact *a, int type, long batch,
+                                                                  const uint8_t *blocks, float *d, float *s,
+                                                                  int32_t *lane_sums, int pairs, int8_t *pair_qs,
+                                                                  float *pair_d, int32_t *pair_lane_sums) {
+    side_arrays_body(a, type, batch, blocks, d, s, lane_sums, pairs, pair_qs, pair_d, pair_lane_sums, half_to_float_f16c);
+}
+#endif
+
 /// Quantizes x (batch, cols) into `scratch` (ork__qact_bytes(cols/32, batch) bytes)
 /// and fills the side arrays the tile bodies read (the pair arrays when `pairs`).
 static void prepare_activations(ork_qact *a, int type, const float *x, long batch, long cols, uint8_t *scratch, int pairs) {
@@ -73,31 +124,11 @@ static void prepare_activations(ork_qact *a, int type, const float *x, long batc
     ork_quantize_rows_for(type == ORK_GGML_Q8_1 ? ORK_GGML_Q4_1 : ORK_GGML_Q8_0, x, batch, cols, blocks);
     memset(d, 0, sizeof(float) * (size_t)(groups * nb * 4));
     if (type == ORK_GGML_Q8_1) memset(s, 0, sizeof(float) * (size_t)(groups * nb * 4));
-    for (long k = 0; k < batch; k++) {
-        const uint8_t *row = blocks + k * a->row_bytes;
-        for (long b = 0; b < nb; b++) {
-            const long at = ((k / 4) * nb + b) * 4 + k % 4;
-            const int8_t *q;
-            if (type == ORK_GGML_Q8_1) {
-                const ork_block_q8_1 *blk = (const ork_block_q8_1 *)(row + b * 36);
-                d[at] = ork_fp16_to_fp32(blk->d);
-                s[at] = ork_fp16_to_fp32(blk->s);
-                q = blk->qs;
-            } else {
-                const ork_block_q8_0 *blk = (const ork_block_q8_0 *)(row + b * 34);
-                d[at] = ork_fp16_to_fp32(blk->d);
-                q = blk->qs;
-                int32_t *lanes = lane_sums + (k * nb + b) * 8;
-                for (int l = 0; l < 8; l++) lanes[l] = -128 * (q[4 * l] + q[4 * l + 1] + q[4 * l + 2] + q[4 * l + 3]);
-            }
-            if (pairs) {
-                const long pb = (k / 2) * nb + b, half = k % 2;
-                memcpy(pair_qs + pb * 64 + half * 32, q, 32);
-                for (int l = 0; l < 8; l++) pair_d[pb * 16 + half * 8 + l] = d[at];
-                if (type == ORK_GGML_Q8_0) memcpy(pair_lane_sums + pb * 16 + half * 8, lane_sums + (k * nb + b) * 8, 32);
-            }
-        }
-    }
+#if ORK_X86
+    if (ork__has_f16c()) fill_side_arrays_f16c(a, type, batch, blocks, d, s, lane_sums, pairs, pair_qs, pair_d, pair_lane_sums);
+    else
+#endif
+        fill_side_arrays(a, type, batch, blocks, d, s, lane_sums, pairs, pair_qs, pair_d, pair_lane_sums);
     if (pairs && batch % 2) {
         // The odd row's partner: zero quants and scale, so its (discarded) sums are 0.
         for (long b = 0; b < nb; b++) {

@@ -3,6 +3,7 @@
 // tokens → top-k → top-p → min-p → temperature → draw (seeded). Temperature
 // ≤ 0 is greedy (argmax, lowest id on ties).
 
+import CKernels
 import Foundation
 import Tensor
 
@@ -62,13 +63,7 @@ public struct Sampler: Sendable {
         let p = parameters
         if p.temperature <= 0 {
             // Greedy: the argmax, lowest id on ties.
-            var best = 0
-            var bestValue = -Float.infinity
-            for i in 0..<logits.count where logits[i] > bestValue {
-                best = i
-                bestValue = logits[i]
-            }
-            return best
+            return ork_argmax_f32(logits.baseAddress!, logits.count)
         }
 
         // Candidates by logit, highest first (lower id first on ties): the top k

@@ -161,4 +161,21 @@ struct DecoderKernelTests {
         Self.withISA(isa) { ork_fp32_to_fp16_row(x, &row, x.count) }
         #expect(row == x.map(ork_fp32_to_fp16))
     }
+
+    @Test(arguments: [ORK_ISA_SCALAR, ORK_ISA_AVX2, ORK_ISA_AVX512])
+    func argmaxTakesTheFirstLargest(isa: ork_isa) {
+        var rng = RandomGenerator(seed: 11)
+        for n in [1, 15, 16, 17, 49152, 49157] {
+            // Few distinct values, so the maximum repeats.
+            var x = (0..<n).map { _ in Float(rng.next() % 50) }
+            Self.withISA(isa) {
+                #expect(ork_argmax_f32(x, n) == ork_argmax_f32_ref(x, n))
+                #expect(ork_argmax_f32(x, n) == x.firstIndex(of: x.max()!)!)
+            }
+            x[n - 1] = 1000
+            Self.withISA(isa) { #expect(ork_argmax_f32(x, n) == n - 1) }
+        }
+        let none = [Float](repeating: -.infinity, count: 40)
+        Self.withISA(isa) { #expect(ork_argmax_f32(none, 40) == 0) }
+    }
 }

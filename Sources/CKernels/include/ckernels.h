@@ -244,6 +244,11 @@ int ork_attention_f16(const ork_attention_query *queries, long count, long kv_st
 void ork_swiglu_f32(const float *g, const float *u, float *y, long rows, long n);
 void ork_swiglu_f32_ref(const float *g, const float *u, float *y, long rows, long n);
 
+/// The index of the largest of x[0..n) (the first on ties; 0 when none
+/// exceeds −∞), as a greedy sampler picks a token.
+long ork_argmax_f32(const float *x, long n);
+long ork_argmax_f32_ref(const float *x, long n);
+
 /// Rotary position embedding, ggml's "normal" mode: rotates adjacent pairs
 /// (2i, 2i+1), i < rope_dims/2, of each of `heads` heads of head_dim in x, by
 /// angles with cosines `cos` and sines `sin` (rope_dims/2 each), computed as

@@ -96,6 +96,22 @@ case "speed":
     let elapsed = now() - t2, elapsedCPU = cpuNow() - c2
     print(String(format: "orchard %d streams: %d tokens in %.3f s = %.1f tok/s aggregate (cpu %.2f ms/token)",
                  streams, total, elapsed, Double(total) / elapsed, 1000 * elapsedCPU / Double(total)))
+case "batched":
+    // Forward passes of STREAMS decoding sequences (one token each) without the scheduler.
+    let streams = args.count > 3 ? Int(args[3])! : 8
+    let steps = args.count > 4 ? Int(args[4])! : 128
+    let cache = model.makeCache(slots: streams, contextLength: 1024)
+    let state = model.makeState()
+    for slot in 0..<streams {
+        model.forward((0..<8).map { .init(token: 1 + $0, slot: slot, position: $0, wantsLogits: $0 == 7) }, cache: cache, state: state)
+    }
+    let t0 = now(), c0 = cpuNow()
+    for step in 0..<steps {
+        model.forward((0..<streams).map { .init(token: 100 + $0, slot: $0, position: 8 + step, wantsLogits: true) }, cache: cache, state: state)
+    }
+    let el = now() - t0, cpu = cpuNow() - c0
+    print(String(format: "orchard batched forward: %d streams x %d steps: %.1f tok/s (cpu %.2f ms/token)",
+                 streams, steps, Double(streams * steps) / el, 1000 * cpu / Double(streams * steps)))
 default:
     fail("unknown command \(args[1])")
 }
