@@ -63,15 +63,7 @@ public final class GaussianNB: Estimator {
         return (0..<x.rows).map { Double(argmax(joint.row($0))) }
     }
 
-    public func predictProba(_ x: Matrix) -> Matrix? {
-        var joint = jointLogLikelihood(x)
-        for i in 0..<x.rows {
-            let top = joint.row(i).max()!
-            let sum = joint.row(i).reduce(0) { $0 + exp($1 - top) }
-            for c in 0..<joint.columns { joint[i, c] = exp(joint[i, c] - top) / sum }
-        }
-        return joint
-    }
+    public func predictProba(_ x: Matrix) -> Matrix? { jointLogLikelihood(x).rowSoftmax() }
 
     public func exportState() -> EstimatorState {
         var state = EstimatorState()

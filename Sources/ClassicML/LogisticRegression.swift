@@ -100,18 +100,12 @@ public final class LogisticRegression: Estimator {
 
     public func predictProba(_ x: Matrix) -> Matrix? {
         let z = decisionFunction(x)
+        guard classCount == 2 else { return z.rowSoftmax() }
         var p = Matrix(rows: x.rows, columns: classCount)
         for i in 0..<x.rows {
-            if classCount == 2 {
-                let positive = 1 / (1 + exp(-z.values[i]))
-                p[i, 0] = 1 - positive
-                p[i, 1] = positive
-            } else {
-                let row = z.row(i)
-                let top = row.max()!
-                let sum = row.reduce(0) { $0 + exp($1 - top) }
-                for o in 0..<classCount { p[i, o] = exp(z[i, o] - top) / sum }
-            }
+            let positive = 1 / (1 + exp(-z.values[i]))
+            p[i, 0] = 1 - positive
+            p[i, 1] = positive
         }
         return p
     }
