@@ -68,6 +68,13 @@ ORK_QT_INLINE __m128 ORK_QT(half)(const uint8_t *p) {
     return _mm_cvtph_ps(v);
 }
 
+/// The 4 bytes at p in every int32 lane.
+ORK_QT_INLINE __m256i ORK_QT(bcast32)(const uint8_t *p) {
+    int32_t v;
+    __builtin_memcpy(&v, p, 4);
+    return _mm256_set1_epi32(v);
+}
+
 /// Unsigned bytes u × signed bytes s, 4 adjacent products summed per int32 lane, added to acc.
 ORK_QT_INLINE __m256i ORK_QT(dot_us)(const __m256i acc, const __m256i u, const __m256i s) {
 #if ORK_QT_VNNI
@@ -163,7 +170,7 @@ ORK_QT_INLINE void ORK_QT(q4_1_rows8)(const int sums, const uint8_t *w, const or
         if (sums) {
             __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
             for (int l = 0; l < 4; l++) {
-                const __m256i raw = _mm256_set1_epi32(*(const int32_t *)(xb + 4 + 4 * l));
+                const __m256i raw = ORK_QT(bcast32)(xb + 4 + 4 * l);
                 s0 = ORK_QT(dot_us)(s0, _mm256_and_si256(raw, mask), ORK_QT_LANE(qs, b, l));
                 s1 = ORK_QT(dot_us)(s1, _mm256_and_si256(_mm256_srli_epi16(raw, 4), mask), ORK_QT_LANE(qs, b, l + 4));
             }
@@ -171,7 +178,7 @@ ORK_QT_INLINE void ORK_QT(q4_1_rows8)(const int sums, const uint8_t *w, const or
         } else {
             for (int l = 0; l < 4; l++) {
                 // Lanes l (low nibbles of bytes 4l…4l+3) and l+4 (their high nibbles).
-                const __m256i raw = _mm256_set1_epi32(*(const int32_t *)(xb + 4 + 4 * l));
+                const __m256i raw = ORK_QT(bcast32)(xb + 4 + 4 * l);
                 const __m256i lo = ORK_QT(dot_us)(_mm256_setzero_si256(), _mm256_and_si256(raw, mask), ORK_QT_LANE(qs, b, l));
                 const __m256i hi = ORK_QT(dot_us)(_mm256_setzero_si256(), _mm256_and_si256(_mm256_srli_epi16(raw, 4), mask),
                                                   ORK_QT_LANE(qs, b, l + 4));
@@ -199,15 +206,37 @@ ORK_QT_INLINE void ORK_QT(q8_rows8)(const int sums, const int q4, const uint8_t 
         __m256 dx = _mm256_broadcastss_ps(ORK_QT(half)(xb));
         ORK_QT_OPAQUE(dx);
         const __m256 dd = _mm256_mul_ps(dx, _mm256_loadu_ps(d8 + 8 * b));
+#if ORK_QT_VNNI
+        if (sums && !q4) {
+            // Block sums of Q8_0: activations offset to unsigned (y + 128) meet the
+            // weight dwords as broadcast memory operands; one accumulator for the
+            // block, corrected by 128·Σw (Σw from psadbw on the offset weights).
+            const __m256i x80 = _mm256_set1_epi8((char)0x80);
+            __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
+            for (int l = 0; l < 8; l += 2) {
+                s0 = _mm256_dpbusd_epi32(s0, _mm256_xor_si256(ORK_QT_LANE(qs, b, l), x80),
+                                         ORK_QT(bcast32)(xb + 2 + 4 * l));
+                s1 = _mm256_dpbusd_epi32(s1, _mm256_xor_si256(ORK_QT_LANE(qs, b, l + 1), x80),
+                                         ORK_QT(bcast32)(xb + 6 + 4 * l));
+            }
+            const __m256i sad = _mm256_sad_epu8(_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(xb + 2)), x80),
+                                                _mm256_setzero_si256());  // 4 sums of (w + 128)
+            const __m128i sad2 = _mm_add_epi64(_mm256_castsi256_si128(sad), _mm256_extracti128_si256(sad, 1));
+            const int wsum = (int)(_mm_cvtsi128_si64(sad2) + _mm_extract_epi64(sad2, 1)) - 32 * 128;
+            const __m256i s = _mm256_sub_epi32(_mm256_add_epi32(s0, s1), _mm256_set1_epi32(128 * wsum));
+            acc[0] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(s), acc[0]);
+            continue;
+        }
+#endif
         __m256i lane[8];
         for (int l = 0; l < 8; l++) {
             if (q4) {
                 // Unsigned q (0…15) × y, minus 8·Σy.
-                const __m256i raw = _mm256_set1_epi32(*(const int32_t *)(xb + 2 + 4 * (l % 4)));
+                const __m256i raw = ORK_QT(bcast32)(xb + 2 + 4 * (l % 4));
                 const __m256i q = _mm256_and_si256(l < 4 ? raw : _mm256_srli_epi16(raw, 4), mask);
                 lane[l] = ORK_QT(dot_us)(ORK_QT_LANE(bias, b, l), q, ORK_QT_LANE(qs, b, l));
             } else {
-                const __m256i wx = _mm256_set1_epi32(*(const int32_t *)(xb + 2 + 4 * l));
+                const __m256i wx = ORK_QT(bcast32)(xb + 2 + 4 * l);
                 lane[l] = ORK_QT(dot_ss)(_mm256_setzero_si256(), wx, ORK_QT_LANE(qs, b, l));
             }
         }
