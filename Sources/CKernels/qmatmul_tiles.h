@@ -10,8 +10,9 @@
 // end hsum_float_8 adds the lanes ((l + l+4), then (0+2) + (1+3)) and, for
 // Q4_1, the running sum of m·s is added. The lane sums are exact integers
 // whichever instructions produce them; Q8_0 weights use ggml's sign trick
-// (|w| times y with w's sign), Q4_0 weights (q − 8) either the trick (one row)
-// or, with unsigned q, a bias of −8·Σy.
+// (|w| times y with w's sign) — or, for VNNI block sums, y + 128 against w
+// and one correction of 128·Σw per block — and Q4_0 weights (q − 8) either
+// the trick (one row) or, with unsigned q, a bias of −8·Σy.
 //
 // Two shapes:
 // * one weight row × one activation row (decoding one sequence): ggml's loop
