@@ -7,9 +7,9 @@
 /// Scores, softmax and weighted sum of V for `group` (≤ ORK_ATTENTION_MAX_GROUP)
 /// query heads at q, q + head_dim, … over one KV head. head_dim is a multiple
 /// of 64 and at most 256; `scores` holds group × (len rounded up to 16) floats.
-ORK_V16_ATTR static void ORK_V16(attention_group)(const float *q, int group, const uint16_t *k, const uint16_t *v,
-                                                 long len, long kv_stride, long head_dim, float scale, int batched,
-                                                 float *out, float *scores) {
+static inline __attribute__((always_inline)) ORK_V16_ATTR void ORK_V16(attention_group_body)(
+    const float *q, int group, const uint16_t *k, const uint16_t *v, long len, long kv_stride, const long head_dim,
+    float scale, int batched, float *out, float *scores) {
     const long chunks = head_dim / 16;
     const long padded = (len + 15) & ~15L;
     // The queries rounded to F16: llama.cpp converts them to K's type before the dot products.
@@ -111,4 +111,12 @@ ORK_V16_ATTR static void ORK_V16(attention_group)(const float *q, int group, con
             ORK_V16(store)(out + g * head_dim + 16 * c, (lane[0] + lane[2]) + (lane[1] + lane[3]));
         }
     }
+}
+
+ORK_V16_ATTR static void ORK_V16(attention_group)(const float *q, int group, const uint16_t *k, const uint16_t *v,
+                                                 long len, long kv_stride, long head_dim, float scale, int batched,
+                                                 float *out, float *scores) {
+    // A constant head dimension lets the compiler keep a row's chunks in registers.
+    if (head_dim == 64) ORK_V16(attention_group_body)(q, group, k, v, len, kv_stride, 64, scale, batched, out, scores);
+    else ORK_V16(attention_group_body)(q, group, k, v, len, kv_stride, head_dim, scale, batched, out, scores);
 }

@@ -9,14 +9,17 @@
 // loop, so a decoding step wakes the thread pool once per group, not once
 // per matrix.
 //
-// Work is split into tasks of consecutive weight rows (~16 KiB of weights,
-// a multiple of 4 rows); a task walks the batch in groups of activation rows
-// (8 with AVX-512, two per 512-bit register; 4 with AVX2) and runs each of
-// its weight rows against a group with one tile (qmatmul_tiles.h). Every
-// output is the same float computation as ggml's vec_dot for that row pair,
-// whatever the group, batch or thread.
-// The scalar ISA runs the reference dot products (quants.c) row pair by row
-// pair.
+// Work is split into tasks of consecutive weight rows (a multiple of 4
+// rows), handed out so that threads claiming tasks in turn each walk one
+// contiguous part of a matrix. A task runs each of its rows against one
+// activation row (qmatmul_tiles.h: ggml's own loop) or, for batches, against
+// groups of 8 activation rows laid out transposed: for block b, lane group l
+// (bytes 4l…4l+3) and row k, the 4 quants as one int32 at
+// ((g·nb + b)·8 + l)·8 + k of group g, beside each row's scales. Every output
+// is the same float computation as ggml's vec_dot for that row pair, whatever
+// the batch or thread — unless the caller asks for block sums
+// (ORK_QMATMUL_BLOCK_SUMS, batches only). The scalar ISA runs the reference
+// dot products (quants.c) row pair by row pair.
 #include "quants_internal.h"
 
 #include <string.h>
@@ -47,32 +50,33 @@ static int activation_type_for(int weight_type) {
 
 static uint8_t *align64(uint8_t *p) { return (uint8_t *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
 
-static inline __attribute__((always_inline)) void side_arrays_body(
-    const ork_qact *a, int type, long batch, const uint8_t *blocks, float *d, float *s, int32_t *lane_sums,
-    int pairs, int8_t *pair_qs, float *pair_d, int32_t *pair_lane_sums, float (*half_to_float)(uint16_t)) {
-    const long nb = a->nb;
-    for (long k = 0; k < batch; k++) {
-        const uint8_t *row = blocks + k * a->row_bytes;
+/// The transposed copy of the blocks and the rows' scales, groups of 8 rows
+/// (rows past the batch are zero). One body, two compilations: the F16C one
+/// converts scales with an instruction instead of a function call.
+static inline __attribute__((always_inline)) void transpose_body(const ork_qact *a, int32_t *qs8, float *d8, float *s8,
+                                                                 int32_t *neg8, float (*half_to_float)(uint16_t)) {
+    const long nb = a->nb, groups = (a->batch + 7) / 8;
+    memset(qs8, 0, sizeof(int32_t) * (size_t)(groups * nb * 64));
+    memset(d8, 0, sizeof(float) * (size_t)(groups * nb * 8));
+    if (s8) memset(s8, 0, sizeof(float) * (size_t)(groups * nb * 8));
+    if (neg8) memset(neg8, 0, sizeof(int32_t) * (size_t)(groups * nb * 64));
+    for (long k = 0; k < a->batch; k++) {
+        const uint8_t *row = a->blocks + k * a->row_bytes;
+        const long g = k / 8, slot = k % 8;
         for (long b = 0; b < nb; b++) {
-            const long at = ((k / 4) * nb + b) * 4 + k % 4;
-            const int8_t *q;
-            if (type == ORK_GGML_Q8_1) {
-                const ork_block_q8_1 *blk = (const ork_block_q8_1 *)(row + b * 36);
-                d[at] = half_to_float(blk->d);
-                s[at] = half_to_float(blk->s);
-                q = blk->qs;
-            } else {
-                const ork_block_q8_0 *blk = (const ork_block_q8_0 *)(row + b * 34);
-                d[at] = half_to_float(blk->d);
-                q = blk->qs;
-                int32_t *lanes = lane_sums + (k * nb + b) * 8;
-                for (int l = 0; l < 8; l++) lanes[l] = -128 * (q[4 * l] + q[4 * l + 1] + q[4 * l + 2] + q[4 * l + 3]);
+            const uint8_t *blk = row + b * (a->type == ORK_GGML_Q8_1 ? 36 : 34);
+            const int8_t *q = (const int8_t *)(blk + (a->type == ORK_GGML_Q8_1 ? 4 : 2));
+            uint16_t h;
+            memcpy(&h, blk, 2);
+            d8[(g * nb + b) * 8 + slot] = half_to_float(h);
+            if (s8) {
+                memcpy(&h, blk + 2, 2);
+                s8[(g * nb + b) * 8 + slot] = half_to_float(h);
             }
-            if (pairs) {
-                const long pb = (k / 2) * nb + b, half = k % 2;
-                memcpy(pair_qs + pb * 64 + half * 32, q, 32);
-                for (int l = 0; l < 8; l++) pair_d[pb * 16 + half * 8 + l] = d[at];
-                if (type == ORK_GGML_Q8_0) memcpy(pair_lane_sums + pb * 16 + half * 8, lane_sums + (k * nb + b) * 8, 32);
+            for (int l = 0; l < 8; l++) {
+                const long at = ((g * nb + b) * 8 + l) * 8 + slot;
+                memcpy(qs8 + at, q + 4 * l, 4);
+                if (neg8) neg8[at] = -8 * (q[4 * l] + q[4 * l + 1] + q[4 * l + 2] + q[4 * l + 3]);
             }
         }
     }
@@ -80,9 +84,8 @@ static inline __attribute__((always_inline)) void side_arrays_body(
 
 static float half_to_float_soft(uint16_t h) { return ork_fp16_to_fp32(h); }
 
-static void fill_side_arrays(const ork_qact *a, int type, long batch, const uint8_t *blocks, float *d, float *s,
-                             int32_t *lane_sums, int pairs, int8_t *pair_qs, float *pair_d, int32_t *pair_lane_sums) {
-    side_arrays_body(a, type, batch, blocks, d, s, lane_sums, pairs, pair_qs, pair_d, pair_lane_sums, half_to_float_soft);
+static void transpose_activations(const ork_qact *a, int32_t *qs8, float *d8, float *s8, int32_t *neg8) {
+    transpose_body(a, qs8, d8, s8, neg8, half_to_float_soft);
 }
 
 #if ORK_X86
@@ -90,54 +93,37 @@ __attribute__((target("f16c"))) static inline float half_to_float_f16c(uint16_t 
     return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
 }
 
-__attribute__((target("f16c"))) static void fill_side_arrays_f16c(const ork_qact *a, int type, long batch,
-                                                                  const uint8_t *blocks, float *d, float *s,
-                                                                  int32_t *lane_sums, int pairs, int8_t *pair_qs,
-                                                                  float *pair_d, int32_t *pair_lane_sums) {
-    side_arrays_body(a, type, batch, blocks, d, s, lane_sums, pairs, pair_qs, pair_d, pair_lane_sums, half_to_float_f16c);
+__attribute__((target("f16c"))) static void transpose_activations_f16c(const ork_qact *a, int32_t *qs8, float *d8,
+                                                                       float *s8, int32_t *neg8) {
+    transpose_body(a, qs8, d8, s8, neg8, half_to_float_f16c);
 }
 #endif
 
-/// Quantizes x (batch, cols) into `scratch` (ork__qact_bytes(cols/32, batch) bytes)
-/// and fills the side arrays the tile bodies read (the pair arrays when `pairs`).
-static void prepare_activations(ork_qact *a, int type, const float *x, long batch, long cols, uint8_t *scratch, int pairs) {
-    const long nb = cols / 32;
-    const long groups = (batch + 3) / 4, pair_count = (batch + 1) / 2;
+/// Quantizes x (batch, cols) into `scratch` (ork__qact_bytes(cols/32, batch)
+/// bytes); for the vector bodies of a batch, also the transposed copy.
+static void prepare_activations(ork_qact *a, int type, const float *x, long batch, long cols, uint8_t *scratch,
+                                int transposed) {
+    const long nb = cols / 32, groups = (batch + 7) / 8;
     a->type = type;
     a->nb = nb;
     a->batch = batch;
     a->row_bytes = nb * (type == ORK_GGML_Q8_1 ? 36 : 34);
     uint8_t *blocks = align64(scratch);
-    float *d = (float *)align64(blocks + batch * a->row_bytes);
-    float *s = (float *)align64((uint8_t *)(d + groups * nb * 4));
-    int32_t *lane_sums = (int32_t *)align64((uint8_t *)(s + groups * nb * 4));
-    int8_t *pair_qs = (int8_t *)align64((uint8_t *)(lane_sums + batch * nb * 8));
-    float *pair_d = (float *)align64((uint8_t *)(pair_qs + pair_count * nb * 64));
-    int32_t *pair_lane_sums = (int32_t *)align64((uint8_t *)(pair_d + pair_count * nb * 16));
+    int32_t *qs8 = (int32_t *)align64(blocks + batch * a->row_bytes);
+    float *d8 = (float *)align64((uint8_t *)(qs8 + groups * nb * 64));
+    float *s8 = (float *)align64((uint8_t *)(d8 + groups * nb * 8));
+    int32_t *neg8 = (int32_t *)align64((uint8_t *)(s8 + groups * nb * 8));
     a->blocks = blocks;
-    a->d = d;
-    a->s = type == ORK_GGML_Q8_1 ? s : NULL;
-    a->neg_lane_sums = type == ORK_GGML_Q8_0 ? lane_sums : NULL;
-    a->pair_qs = pairs ? pair_qs : NULL;
-    a->pair_d = pairs ? pair_d : NULL;
-    a->pair_neg_lane_sums = pairs && type == ORK_GGML_Q8_0 ? pair_lane_sums : NULL;
+    a->qs8 = transposed ? qs8 : NULL;
+    a->d8 = transposed ? d8 : NULL;
+    a->s8 = transposed && type == ORK_GGML_Q8_1 ? s8 : NULL;
+    a->neg8_8 = transposed && type == ORK_GGML_Q8_0 ? neg8 : NULL;
     ork_quantize_rows_for(type == ORK_GGML_Q8_1 ? ORK_GGML_Q4_1 : ORK_GGML_Q8_0, x, batch, cols, blocks);
-    memset(d, 0, sizeof(float) * (size_t)(groups * nb * 4));
-    if (type == ORK_GGML_Q8_1) memset(s, 0, sizeof(float) * (size_t)(groups * nb * 4));
+    if (!transposed) return;
 #if ORK_X86
-    if (ork__has_f16c()) fill_side_arrays_f16c(a, type, batch, blocks, d, s, lane_sums, pairs, pair_qs, pair_d, pair_lane_sums);
-    else
+    if (ork__has_f16c()) { transpose_activations_f16c(a, qs8, d8, (float *)a->s8, (int32_t *)a->neg8_8); return; }
 #endif
-        fill_side_arrays(a, type, batch, blocks, d, s, lane_sums, pairs, pair_qs, pair_d, pair_lane_sums);
-    if (pairs && batch % 2) {
-        // The odd row's partner: zero quants and scale, so its (discarded) sums are 0.
-        for (long b = 0; b < nb; b++) {
-            const long pb = (batch / 2) * nb + b;
-            memset(pair_qs + pb * 64 + 32, 0, 32);
-            memset(pair_d + pb * 16 + 8, 0, 32);
-            if (type == ORK_GGML_Q8_0) memset(pair_lane_sums + pb * 16 + 8, 0, 32);
-        }
-    }
+    transpose_activations(a, qs8, d8, (float *)a->s8, (int32_t *)a->neg8_8);
 }
 
 // ---- the parallel loop ---------------------------------------------------------------
@@ -147,6 +133,7 @@ static void prepare_activations(ork_qact *a, int type, const float *x, long batc
 typedef struct {
     const ork_qmatmul_target *targets;
     int count;
+    int block_sums;
     const ork_qact *acts[ORK_QMATMUL_MAX_TARGETS];
     long row_bytes[ORK_QMATMUL_MAX_TARGETS];
     long rows_per_task[ORK_QMATMUL_MAX_TARGETS];
@@ -154,8 +141,8 @@ typedef struct {
     long lane_chunks[ORK_QMATMUL_MAX_TARGETS];      // ceil(chunks / lanes)
     long first_task[ORK_QMATMUL_MAX_TARGETS + 1];
     long lanes;                                     // the pool's thread count
-    ork_qtile_fn tile[ORK_QMATMUL_MAX_TARGETS];  // NULL: scalar reference
-    ork_qtile_fn pairs[ORK_QMATMUL_MAX_TARGETS]; // AVX-512 bodies for 2–8 activation rows, or NULL
+    ork_qrow_fn row[ORK_QMATMUL_MAX_TARGETS];       // NULL: scalar reference
+    ork_qrows8_fn rows8[ORK_QMATMUL_MAX_TARGETS];
 } qmatmul_job;
 
 static long weight_row_bytes(int type, long cols) {
@@ -198,19 +185,20 @@ static void qmatmul_task(void *context, long index) {
     if (chunk >= job->chunks[t]) return;
     const long r0 = chunk * job->rows_per_task[t];
     const long r1 = ork__min(target->rows, r0 + job->rows_per_task[t]);
-    const ork_qtile_fn tile = job->tile[t];
-    if (!tile) {
+    if (!job->row[t]) {
         reference_rows(target, a, row_bytes, r0, r1);
         return;
     }
+    const uint8_t *w = target->w;
     const long os = target->out_stride;
-    const ork_qtile_fn pair_tile = job->pairs[t];
-    for (long k0 = 0; k0 < a->batch;) {
-        const int B = (int)ork__min(pair_tile ? 8 : 4, a->batch - k0);
-        const ork_qtile_fn body = pair_tile && B > 1 ? pair_tile : tile;
-        for (long r = r0; r < r1; r++)
-            body(B, (const uint8_t *)target->w + r * row_bytes, a, k0, target->out + k0 * os + r, os);
-        k0 += B;
+    if (a->batch == 1) {
+        for (long r = r0; r < r1; r++) job->row[t](w + r * row_bytes, a, 0, target->out + r);
+        return;
+    }
+    for (long g = 0; g * 8 < a->batch; g++) {
+        const int B = (int)ork__min(8, a->batch - g * 8);
+        float *out = target->out + g * 8 * os;
+        for (long r = r0; r < r1; r++) job->rows8[t](job->block_sums, w + r * row_bytes, a, g, B, out + r, os);
     }
 }
 
@@ -220,11 +208,12 @@ long ork_qmatmul_scratch_bytes(long cols, long batch) {
 }
 
 int ork_qmatmul_many(const ork_qmatmul_target *targets, int count, long cols,
-                     const float *x, long batch, void *scratch) {
+                     const float *x, long batch, void *scratch, int flags) {
     if (count <= 0 || count > ORK_QMATMUL_MAX_TARGETS || cols % 32 != 0 || batch <= 0) return -1;
     qmatmul_job job;
     job.targets = targets;
     job.count = count;
+    job.block_sums = (flags & ORK_QMATMUL_BLOCK_SUMS) != 0;
     ork_qact acts[2];
     int prepared[2] = {0, 0};
     uint8_t *area[2] = {scratch, (uint8_t *)scratch + ork__qact_bytes(cols / 32, batch) + 64};
@@ -234,7 +223,7 @@ int ork_qmatmul_many(const ork_qmatmul_target *targets, int count, long cols,
     vnni = isa == ORK_ISA_AVX512 && ork__has_avx512_vnni();
     avx2 = isa >= ORK_ISA_AVX2 && ork__has_f16c();
 #endif
-    const int pairs = vnni && batch > 1;
+    const int transposed = (vnni || avx2) && batch > 1;
     job.first_task[0] = 0;
     job.lanes = ork_thread_count();
     // Task size: one activation row streams weights from memory, so larger
@@ -247,26 +236,27 @@ int ork_qmatmul_many(const ork_qmatmul_target *targets, int count, long cols,
         const int act_type = activation_type_for(targets[i].type);
         const int slot = act_type == ORK_GGML_Q8_1;
         if (!prepared[slot]) {
-            prepare_activations(&acts[slot], act_type, x, batch, cols, area[slot], pairs);
+            prepare_activations(&acts[slot], act_type, x, batch, cols, area[slot], transposed);
             prepared[slot] = 1;
         }
         job.acts[i] = &acts[slot];
         job.row_bytes[i] = row_bytes;
-        job.tile[i] = job.pairs[i] = NULL;
+        job.row[i] = NULL;
+        job.rows8[i] = NULL;
 #if ORK_X86
         if (vnni || avx2) {
             switch (targets[i].type) {
             case ORK_GGML_Q4_0:
-                job.tile[i] = vnni ? ork_qtile_q4_0_avx512 : ork_qtile_q4_0_avx2;
-                job.pairs[i] = pairs ? ork_qpairs_q4_0_avx512 : NULL;
+                job.row[i] = vnni ? ork_qrow_q4_0_avx512 : ork_qrow_q4_0_avx2;
+                job.rows8[i] = vnni ? ork_qrows8_q4_0_avx512 : ork_qrows8_q4_0_avx2;
                 break;
             case ORK_GGML_Q4_1:
-                job.tile[i] = vnni ? ork_qtile_q4_1_avx512 : ork_qtile_q4_1_avx2;
-                job.pairs[i] = pairs ? ork_qpairs_q4_1_avx512 : NULL;
+                job.row[i] = vnni ? ork_qrow_q4_1_avx512 : ork_qrow_q4_1_avx2;
+                job.rows8[i] = vnni ? ork_qrows8_q4_1_avx512 : ork_qrows8_q4_1_avx2;
                 break;
             default:
-                job.tile[i] = vnni ? ork_qtile_q8_0_avx512 : ork_qtile_q8_0_avx2;
-                job.pairs[i] = pairs ? ork_qpairs_q8_0_avx512 : NULL;
+                job.row[i] = vnni ? ork_qrow_q8_0_avx512 : ork_qrow_q8_0_avx2;
+                job.rows8[i] = vnni ? ork_qrows8_q8_0_avx512 : ork_qrows8_q8_0_avx2;
                 break;
             }
         }
@@ -284,7 +274,7 @@ int ork_qmatmul_many(const ork_qmatmul_target *targets, int count, long cols,
 }
 
 int ork_qmatmul(int weight_type, const void *w, long rows, long cols,
-                const float *x, long batch, float *out, long out_stride, void *scratch) {
+                const float *x, long batch, float *out, long out_stride, void *scratch, int flags) {
     const ork_qmatmul_target target = {weight_type, w, rows, out, out_stride};
-    return ork_qmatmul_many(&target, 1, cols, x, batch, scratch);
+    return ork_qmatmul_many(&target, 1, cols, x, batch, scratch, flags);
 }

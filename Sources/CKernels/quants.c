@@ -256,10 +256,14 @@ ORK_AVX2_F16C static inline __m256i bytes_from_nibbles_32(const uint8_t *p) {
     return _mm256_and_si256(_mm256_set1_epi8(0x0f), bytes);
 }
 
-/// f16 → f32 through a fresh register (_cvtsh_ss inserts into a live one,
-/// which chains every block's conversions to the previous block's sum).
-ORK_AVX2_F16C static inline float half_f16c(uint16_t h) {
-    return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
+/// The f16 at p (p + 2 must be readable too) as a float. Left to itself the
+/// compiler loads a lone half with a 16-bit insert into any register whose
+/// other lanes are dead — often the accumulator, which then chains every
+/// block to the previous one; a 32-bit vmovd load zero-extends.
+ORK_AVX2_F16C static inline float half_f16c(const uint16_t *p) {
+    __m128i v;
+    __asm__("vmovd %1, %0" : "=x"(v) : "m"(*(const uint32_t *)p));
+    return _mm_cvtss_f32(_mm_cvtph_ps(v));
 }
 
 /// Unsigned bytes × signed bytes, 4 adjacent products summed per int32 lane, as floats.
@@ -279,7 +283,7 @@ ORK_AVX2_F16C float ork_vec_dot_q4_0_q8_0_avx2(long n, const void *vx, const voi
     const ork_block_q8_0 *y = vy;
     __m256 acc = _mm256_setzero_ps();
     for (long b = 0; b < n / 32; b++) {
-        const __m256 d = _mm256_set1_ps(half_f16c(x[b].d) * half_f16c(y[b].d));
+        const __m256 d = _mm256_set1_ps(half_f16c(&x[b].d) * half_f16c(&y[b].d));
         const __m256i qx = _mm256_sub_epi8(bytes_from_nibbles_32(x[b].qs), _mm256_set1_epi8(8));
         const __m256i qy = _mm256_loadu_si256((const __m256i *)y[b].qs);
         acc = _mm256_fmadd_ps(d, mul_sum_i8_pairs_float_avx2(qx, qy), acc);
@@ -293,8 +297,8 @@ ORK_AVX2_F16C float ork_vec_dot_q4_1_q8_1_avx2(long n, const void *vx, const voi
     __m256 acc = _mm256_setzero_ps();
     float summs = 0.0f;
     for (long b = 0; b < n / 32; b++) {
-        const float d0 = half_f16c(x[b].d), d1 = half_f16c(y[b].d);
-        summs += half_f16c(x[b].m) * half_f16c(y[b].s);
+        const float d0 = half_f16c(&x[b].d), d1 = half_f16c(&y[b].d);
+        summs += half_f16c(&x[b].m) * half_f16c(&y[b].s);
         const __m256 d0d1 = _mm256_mul_ps(_mm256_set1_ps(d0), _mm256_set1_ps(d1));
         const __m256i qx = bytes_from_nibbles_32(x[b].qs);
         const __m256i qy = _mm256_loadu_si256((const __m256i *)y[b].qs);
@@ -308,7 +312,7 @@ ORK_AVX2_F16C float ork_vec_dot_q8_0_q8_0_avx2(long n, const void *vx, const voi
     const ork_block_q8_0 *y = vy;
     __m256 acc = _mm256_setzero_ps();
     for (long b = 0; b < n / 32; b++) {
-        const __m256 d = _mm256_set1_ps(half_f16c(x[b].d) * half_f16c(y[b].d));
+        const __m256 d = _mm256_set1_ps(half_f16c(&x[b].d) * half_f16c(&y[b].d));
         const __m256i qx = _mm256_loadu_si256((const __m256i *)x[b].qs);
         const __m256i qy = _mm256_loadu_si256((const __m256i *)y[b].qs);
         acc = _mm256_fmadd_ps(d, mul_sum_i8_pairs_float_avx2(qx, qy), acc);
@@ -333,7 +337,7 @@ ORK_VNNI float ork_vec_dot_q4_0_q8_0_avx512(long n, const void *vx, const void *
     const ork_block_q8_0 *y = vy;
     __m256 acc = _mm256_setzero_ps();
     for (long b = 0; b < n / 32; b++) {
-        const __m256 d = _mm256_set1_ps(half_f16c(x[b].d) * half_f16c(y[b].d));
+        const __m256 d = _mm256_set1_ps(half_f16c(&x[b].d) * half_f16c(&y[b].d));
         const __m256i qx = _mm256_sub_epi8(bytes_from_nibbles_32(x[b].qs), _mm256_set1_epi8(8));
         const __m256i qy = _mm256_loadu_si256((const __m256i *)y[b].qs);
         acc = _mm256_fmadd_ps(d, mul_sum_i8_pairs_float_vnni(qx, qy), acc);
@@ -347,8 +351,8 @@ ORK_VNNI float ork_vec_dot_q4_1_q8_1_avx512(long n, const void *vx, const void *
     __m256 acc = _mm256_setzero_ps();
     float summs = 0.0f;
     for (long b = 0; b < n / 32; b++) {
-        const float d0 = half_f16c(x[b].d), d1 = half_f16c(y[b].d);
-        summs += half_f16c(x[b].m) * half_f16c(y[b].s);
+        const float d0 = half_f16c(&x[b].d), d1 = half_f16c(&y[b].d);
+        summs += half_f16c(&x[b].m) * half_f16c(&y[b].s);
         const __m256 d0d1 = _mm256_mul_ps(_mm256_set1_ps(d0), _mm256_set1_ps(d1));
         const __m256i qx = bytes_from_nibbles_32(x[b].qs);
         const __m256i qy = _mm256_loadu_si256((const __m256i *)y[b].qs);
@@ -362,7 +366,7 @@ ORK_VNNI float ork_vec_dot_q8_0_q8_0_avx512(long n, const void *vx, const void *
     const ork_block_q8_0 *y = vy;
     __m256 acc = _mm256_setzero_ps();
     for (long b = 0; b < n / 32; b++) {
-        const __m256 d = _mm256_set1_ps(half_f16c(x[b].d) * half_f16c(y[b].d));
+        const __m256 d = _mm256_set1_ps(half_f16c(&x[b].d) * half_f16c(&y[b].d));
         const __m256i qx = _mm256_loadu_si256((const __m256i *)x[b].qs);
         const __m256i qy = _mm256_loadu_si256((const __m256i *)y[b].qs);
         acc = _mm256_fmadd_ps(d, mul_sum_i8_pairs_float_vnni(qx, qy), acc);

@@ -23,6 +23,11 @@ public final class GenerationScheduler: @unchecked Sendable {
     public let contextLength: Int
     /// Prompt tokens forwarded per step across all prefilling slots.
     public var prefillBudget = 256
+    /// Sums of the quantized products when several sequences decode in one
+    /// step. `.blockSums` (default) is faster; a sequence's tokens may then
+    /// differ from its lone decoding (TextGenerator, llama.cpp) where two logits
+    /// tie within rounding. `.llamaCpp` keeps every sequence bit-identical to it.
+    public let decodingSums: QuantizedSums
 
     private final class Request {
         let prompt: [Int]
@@ -60,8 +65,9 @@ public final class GenerationScheduler: @unchecked Sendable {
     private var stopped = false
     private var thread: Thread?
 
-    public init(model: LlamaModel, slots: Int = 4, contextLength: Int = 2048) {
+    public init(model: LlamaModel, slots: Int = 4, contextLength: Int = 2048, decodingSums: QuantizedSums = .blockSums) {
         self.model = model
+        self.decodingSums = decodingSums
         slotCount = max(1, slots)
         cache = model.makeCache(slots: slotCount, contextLength: contextLength)
         self.contextLength = cache.contextLength
@@ -176,7 +182,7 @@ public final class GenerationScheduler: @unchecked Sendable {
             }
         }
         guard !batch.isEmpty else { return }
-        model.forward(batch, cache: cache, state: state)
+        model.forward(batch, cache: cache, state: state, decodingSums: decodingSums)
 
         // Sample each slot's next token, stream its text, free finished slots.
         condition.lock()

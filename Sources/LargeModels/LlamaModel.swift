@@ -137,7 +137,9 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// Runs the batch, writing K/V of every entry to `cache`; returns the logits (vocab each)
     /// of the entries with `wantsLogits`, in batch order, in `state.logits`.
-    public func forward(_ batch: [BatchEntry], cache: KVCache, state: LlamaState) {
+    /// `decodingSums` applies when every entry is the one token of its sequence (several
+    /// sequences decoding together); prompt chunks always use llama.cpp's sums.
+    public func forward(_ batch: [BatchEntry], cache: KVCache, state: LlamaState, decodingSums: QuantizedSums = .llamaCpp) {
         let h = hyperparameters
         let n = batch.count
         precondition(n > 0)
@@ -160,12 +162,13 @@ public final class LlamaModel: @unchecked Sendable {
         var tokensPerSlot: [Int: Int] = [:]
         for e in batch { tokensPerSlot[e.slot, default: 0] += 1 }
         let batched = batch.map { Int32(tokensPerSlot[$0.slot]! > 1 ? 1 : 0) }
+        let sums: QuantizedSums = tokensPerSlot.values.allSatisfy { $0 == 1 } ? decodingSums : .llamaCpp
 
         for (l, layer) in layers.enumerated() {
             // Attention: norm, projections, RoPE, cache, attention, output projection, residual.
             rmsNorm(x, layer.attentionNorm, into: xb, rows: n, eps: h.rmsEpsilon)
             QuantizedMatrix.multiply([(layer.wq, q, dim), (layer.wk, k, kvDim), (layer.wv, v, kvDim)], xb,
-                                     batch: n, scratch: scratch)
+                                     batch: n, scratch: scratch, sums: sums)
             for b in 0..<n {
                 state.applyRope(q + b * dim, heads: h.headCount, entry: b)
                 state.applyRope(k + b * kvDim, heads: h.kvHeadCount, entry: b)
@@ -177,14 +180,15 @@ public final class LlamaModel: @unchecked Sendable {
                                            len: batch[b].position + 1, out: attention + b * dim, batched: batched[b])
             }
             ork_attention_f16(&queries, n, kvDim, h.headCount, h.kvHeadCount, headDim, scale)
-            layer.wo.multiply(attention, batch: n, into: xb, outStride: dim, scratch: scratch)
+            layer.wo.multiply(attention, batch: n, into: xb, outStride: dim, scratch: scratch, sums: sums)
             for i in 0..<(n * dim) { x[i] += xb[i] }
 
             // Feed-forward: norm, SwiGLU, down projection, residual.
             rmsNorm(x, layer.ffnNorm, into: xb, rows: n, eps: h.rmsEpsilon)
-            QuantizedMatrix.multiply([(layer.gate, hb, hidden), (layer.up, hb2, hidden)], xb, batch: n, scratch: scratch)
+            QuantizedMatrix.multiply([(layer.gate, hb, hidden), (layer.up, hb2, hidden)], xb, batch: n, scratch: scratch,
+                                     sums: sums)
             ork_swiglu_f32(hb, hb2, hb, n, hidden)
-            layer.down.multiply(hb, batch: n, into: xb, outStride: dim, scratch: scratch)
+            layer.down.multiply(hb, batch: n, into: xb, outStride: dim, scratch: scratch, sums: sums)
             for i in 0..<(n * dim) { x[i] += xb[i] }
         }
 
@@ -195,7 +199,7 @@ public final class LlamaModel: @unchecked Sendable {
         state.reserveLogits(rows: wanted.count, vocab: h.vocabularySize)
         for (row, b) in wanted.enumerated() { (xb + row * dim).update(from: x + b * dim, count: dim) }
         rmsNorm(xb, outputNorm, into: xb, rows: wanted.count, eps: h.rmsEpsilon)
-        output.multiply(xb, batch: wanted.count, into: state.logits, outStride: h.vocabularySize, scratch: scratch)
+        output.multiply(xb, batch: wanted.count, into: state.logits, outStride: h.vocabularySize, scratch: scratch, sums: sums)
     }
 
     /// y = x / sqrt(mean(x²) + eps) · weight per row (sum of squares in Double, as ggml).

@@ -92,7 +92,7 @@ struct QuantizedDotTests {
                 ork_quantize_rows_for(Int32(t.type), x, batch, cols, &xq)
                 var out = [Float](repeating: .nan, count: batch * rows)
                 var scratch = [UInt8](repeating: 0, count: QuantizedMatrix.scratchBytes(cols: cols, batch: batch))
-                #expect(ork_qmatmul(Int32(t.type), w, rows, cols, x, batch, &out, rows, &scratch) == 0)
+                #expect(ork_qmatmul(Int32(t.type), w, rows, cols, x, batch, &out, rows, &scratch, 0) == 0)
                 w.withUnsafeBytes { wr in
                     xq.withUnsafeBytes { xr in
                         for b in 0..<batch {
@@ -132,7 +132,7 @@ struct QuantizedDotTests {
             for isa in [ORK_ISA_AVX2, ORK_ISA_AVX512] {
                 ork_set_isa(isa)
                 var out = [Float](repeating: 0, count: batch * rows)
-                ork_qmatmul(Int32(t.type), w, rows, cols, x, batch, &out, rows, &scratch)
+                ork_qmatmul(Int32(t.type), w, rows, cols, x, batch, &out, rows, &scratch, 0)
                 outs.append(out)
             }
             #expect(outs[0] == outs[1], "\(t.name)")
@@ -149,7 +149,7 @@ struct QuantizedDotTests {
         var separate: [[Float]] = []
         for (i, (type, rows)) in shapes.enumerated() {
             var out = [Float](repeating: 0, count: batch * rows)
-            ork_qmatmul(Int32(type), weights[i], rows, cols, x, batch, &out, rows, &scratch)
+            ork_qmatmul(Int32(type), weights[i], rows, cols, x, batch, &out, rows, &scratch, 0)
             separate.append(out)
         }
         var o0 = [Float](repeating: 0, count: batch * shapes[0].1)
@@ -166,7 +166,7 @@ struct QuantizedDotTests {
                                     ork_qmatmul_target(type: Int32(shapes[1].0), w: w1.baseAddress, rows: shapes[1].1, out: p1.baseAddress, out_stride: shapes[1].1),
                                     ork_qmatmul_target(type: Int32(shapes[2].0), w: w2.baseAddress, rows: shapes[2].1, out: p2.baseAddress, out_stride: shapes[2].1),
                                 ]
-                                #expect(ork_qmatmul_many(targets, 3, cols, x, batch, &scratch) == 0)
+                                #expect(ork_qmatmul_many(targets, 3, cols, x, batch, &scratch, 0) == 0)
                             }
                         }
                     }
@@ -175,6 +175,39 @@ struct QuantizedDotTests {
         }
         let grouped = [o0, o1, o2]
         #expect(grouped == separate)
+    }
+
+    /// Block sums (ORK_QMATMUL_BLOCK_SUMS) add each block's lanes in integers and
+    /// round once per block: within the dot-product tolerance of llama.cpp's sums,
+    /// the same on AVX2 and AVX-512, and ignored for single rows and the scalar ISA.
+    @Test func blockSumsStayWithinRoundingOfLlamaCppSums() {
+        let previous = ork_active_isa()
+        defer { ork_set_isa(previous) }
+        let rows = 37, cols = 576
+        for t in Self.weightTypes {
+            let w = Self.randomBlocks(type: t.type, blocks: rows * cols / 32, seed: 61)
+            for batch in [1, 2, 7, 8, 9, 16] {
+                let x = Self.activations(batch * cols, seed: UInt64(62 + batch))
+                var scratch = [UInt8](repeating: 0, count: QuantizedMatrix.scratchBytes(cols: cols, batch: batch))
+                var sums: [[Float]] = []
+                for isa in [ORK_ISA_SCALAR, ORK_ISA_AVX2, ORK_ISA_AVX512] where ork_detect_isa().rawValue >= isa.rawValue {
+                    ork_set_isa(isa)
+                    var exact = [Float](repeating: 0, count: batch * rows), blocks = exact
+                    ork_qmatmul(Int32(t.type), w, rows, cols, x, batch, &exact, rows, &scratch, 0)
+                    ork_qmatmul(Int32(t.type), w, rows, cols, x, batch, &blocks, rows, &scratch, ORK_QMATMUL_BLOCK_SUMS)
+                    if isa == ORK_ISA_SCALAR || batch == 1 {
+                        #expect(blocks == exact, "\(t.name) on \(isa), batch \(batch): the flag must not apply")
+                    } else {
+                        for i in 0..<(batch * rows) {
+                            #expect(abs(blocks[i] - exact[i]) <= maxDotProductRelativeError * max(1, abs(exact[i])),
+                                    "\(t.name) on \(isa), batch \(batch): \(blocks[i]) vs \(exact[i])")
+                        }
+                        sums.append(blocks)
+                    }
+                }
+                if sums.count == 2 { #expect(sums[0] == sums[1], "\(t.name), batch \(batch): AVX2 and AVX-512 block sums differ") }
+            }
+        }
     }
 
     /// The vector quantizer writes the scalar reference's bytes.
@@ -200,8 +233,8 @@ struct QuantizedDotTests {
         var scratch = [UInt8](repeating: 0, count: QuantizedMatrix.scratchBytes(cols: 64, batch: 1))
         let w = [UInt8](repeating: 0, count: 4 * 64)
         let x = [Float](repeating: 1, count: 64)
-        #expect(ork_qmatmul(Int32(ORK_GGML_F32), w, 1, 64, x, 1, &out, 1, &scratch) == -1)
-        #expect(ork_qmatmul(Int32(ORK_GGML_Q4_1), w, 1, 60, x, 1, &out, 1, &scratch) == -1)
+        #expect(ork_qmatmul(Int32(ORK_GGML_F32), w, 1, 64, x, 1, &out, 1, &scratch, 0) == -1)
+        #expect(ork_qmatmul(Int32(ORK_GGML_Q4_1), w, 1, 60, x, 1, &out, 1, &scratch, 0) == -1)
     }
 
     @Test func activationQuantizationFollowsGGML() {

@@ -205,17 +205,23 @@ typedef struct {
 
 /// Bytes of `scratch` that ork_qmatmul_many needs for `batch` rows of `cols`.
 long ork_qmatmul_scratch_bytes(long cols, long batch);
+
+/// ork_qmatmul_many flag: for batches, add each block's 8 lane sums in
+/// integers and scale the block once (one rounding per block: at least as
+/// precise, faster, but not llama.cpp's bits). Without it every output is
+/// ggml's vec_dot of its row pair bit for bit. Single rows ignore it.
+#define ORK_QMATMUL_BLOCK_SUMS 1
+
 /// Multiplies each of `count` (≤ 8) matrices by the same activations x
 /// (batch, cols), cols a multiple of 32: out[b][r] = W[r] · x[b], with x
 /// quantized once per activation type as llama.cpp does (Q8_1 for Q4_1
-/// weights, Q8_0 otherwise) and every output equal to ggml's vec_dot of that
-/// row pair. All matrices' rows run in one parallel loop. Returns -1 for an
-/// unsupported type or shape.
+/// weights, Q8_0 otherwise). All matrices' rows run in one parallel loop.
+/// Returns -1 for an unsupported type or shape.
 int ork_qmatmul_many(const ork_qmatmul_target *targets, int count, long cols,
-                     const float *x, long batch, void *scratch);
+                     const float *x, long batch, void *scratch, int flags);
 /// ork_qmatmul_many for one matrix.
 int ork_qmatmul(int weight_type, const void *w, long rows, long cols,
-                const float *x, long batch, float *out, long out_stride, void *scratch);
+                const float *x, long batch, float *out, long out_stride, void *scratch, int flags);
 
 /// One query position of an attention call: q (n_heads, head_dim); k and v
 /// point at the first cached position's row (len rows of kv_stride F16

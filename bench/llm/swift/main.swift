@@ -2,9 +2,11 @@
 // greedy decoding outside the test runner.
 //
 //   orchard-bench-llm greedy MODEL.gguf "user message" [N]    token ids of N greedy tokens (chat-templated)
-//   orchard-bench-llm speed MODEL.gguf PROMPT_TOKENS GEN_TOKENS STREAMS
+//   orchard-bench-llm speed MODEL.gguf PROMPT_TOKENS GEN_TOKENS STREAMS [llamacpp|blocksums]
 //       prompt tok/s (one forward over the prompt), generation tok/s over GEN_TOKENS
 //       greedy tokens, and aggregate tok/s of STREAMS concurrent streams (scheduler)
+//   orchard-bench-llm batched MODEL.gguf STREAMS STEPS [llamacpp|blocksums]
+//       forward passes of STREAMS sequences decoding together, without the scheduler
 
 import Foundation
 import LargeModels
@@ -73,7 +75,8 @@ case "speed":
     print(String(format: "orchard generation: %d tokens in %.3f s = %.1f tok/s (incl. 8-token prompt; cpu %.2f ms/token)",
                  genCount + 1, genElapsed, Double(genCount + 1) / genElapsed, 1000 * genCPU / Double(genCount + 1)))
     // Concurrent streams through the scheduler.
-    let scheduler = GenerationScheduler(model: model, slots: streams, contextLength: 1024)
+    let streamSums: QuantizedSums = args.count > 6 && args[6] == "llamacpp" ? .llamaCpp : .blockSums
+    let scheduler = GenerationScheduler(model: model, slots: streams, contextLength: 1024, decodingSums: streamSums)
     var p2 = SamplingParameters.greedy
     p2.maxTokens = 128
     p2.ignoreEndOfGeneration = true
@@ -94,12 +97,13 @@ case "speed":
         return sum
     }
     let elapsed = now() - t2, elapsedCPU = cpuNow() - c2
-    print(String(format: "orchard %d streams: %d tokens in %.3f s = %.1f tok/s aggregate (cpu %.2f ms/token)",
-                 streams, total, elapsed, Double(total) / elapsed, 1000 * elapsedCPU / Double(total)))
+    print(String(format: "orchard %d streams: %d tokens in %.3f s = %.1f tok/s aggregate (cpu %.2f ms/token; %@ sums)",
+                 streams, total, elapsed, Double(total) / elapsed, 1000 * elapsedCPU / Double(total), "\(streamSums)"))
 case "batched":
     // Forward passes of STREAMS decoding sequences (one token each) without the scheduler.
     let streams = args.count > 3 ? Int(args[3])! : 8
     let steps = args.count > 4 ? Int(args[4])! : 128
+    let sums: QuantizedSums = args.count > 5 && args[5] == "llamacpp" ? .llamaCpp : .blockSums
     let cache = model.makeCache(slots: streams, contextLength: 1024)
     let state = model.makeState()
     for slot in 0..<streams {
@@ -107,11 +111,12 @@ case "batched":
     }
     let t0 = now(), c0 = cpuNow()
     for step in 0..<steps {
-        model.forward((0..<streams).map { .init(token: 100 + $0, slot: $0, position: 8 + step, wantsLogits: true) }, cache: cache, state: state)
+        model.forward((0..<streams).map { .init(token: 100 + $0, slot: $0, position: 8 + step, wantsLogits: true) },
+                      cache: cache, state: state, decodingSums: sums)
     }
     let el = now() - t0, cpu = cpuNow() - c0
-    print(String(format: "orchard batched forward: %d streams x %d steps: %.1f tok/s (cpu %.2f ms/token)",
-                 streams, steps, Double(streams * steps) / el, 1000 * cpu / Double(streams * steps)))
+    print(String(format: "orchard batched forward (%@): %d streams x %d steps: %.1f tok/s (cpu %.2f ms/token)",
+                 "\(sums)", streams, steps, Double(streams * steps) / el, 1000 * cpu / Double(streams * steps)))
 default:
     fail("unknown command \(args[1])")
 }
