@@ -180,24 +180,10 @@ public final class LinearSVC: Estimator {
     }
 
     public func exportState() -> EstimatorState {
-        var state = EstimatorState()
-        state.scalars["class_count"] = .number(Double(classCount))
-        state.scalars["n_iter"] = .number(Double(iterations))
-        state.arrays["coef"] = ([coefficients.rows, coefficients.columns], coefficients.values)
-        state.arrays["intercept"] = ([intercepts.count], intercepts)
-        return state
+        LinearClassifierState.export(classCount: classCount, iterations: iterations, coefficients: coefficients, intercepts: intercepts)
     }
 
     public func importState(_ state: EstimatorState) throws {
-        classCount = Int(try state.number("class_count", estimator: Self.name))
-        guard let coef = state.arrays["coef"], coef.shape.count == 2 else {
-            throw ClassicMLError.invalidModel("\(Self.name): the saved model lacks 'coef'")
-        }
-        coefficients = Matrix(rows: coef.shape[0], columns: coef.shape[1], values: coef.values)
-        intercepts = try state.array("intercept", estimator: Self.name)
-        guard intercepts.count == coefficients.rows, intercepts.count == (classCount == 2 ? 1 : classCount) else {
-            throw ClassicMLError.invalidModel("\(Self.name): \(intercepts.count) intercepts for \(coefficients.rows) "
-                                              + "coefficient rows and \(classCount) classes")
-        }
+        (classCount, coefficients, intercepts) = try LinearClassifierState.load(state, estimator: Self.name)
     }
 }

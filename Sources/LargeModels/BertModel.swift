@@ -182,4 +182,18 @@ public final class BertModel: @unchecked Sendable {
 
     /// Token ids of a text as the model sees it ([CLS] … [SEP], truncated to max_seq_length).
     public func tokenize(_ text: String) -> [Int] { tokenizer.encode(text, maxLength: config.maxSequenceLength) }
+
+    /// Token ids a client sent, framed as `tokenize` frames a text: ids that
+    /// already start with [CLS] and end with [SEP] are kept, others get them
+    /// added; the ids between are truncated to max_seq_length in all. Ids
+    /// outside the vocabulary are refused.
+    public func sequence(ids: [Int]) throws -> [Int] {
+        let vocabulary = tokenizer.vocabularySize
+        if let bad = ids.first(where: { !(0..<vocabulary).contains($0) }) {
+            throw LargeModelError.tokenOutOfRange(id: bad, vocabulary: vocabulary)
+        }
+        var inner = ids[...]
+        if inner.count >= 2, inner.first == tokenizer.clsID, inner.last == tokenizer.sepID { inner = inner.dropFirst().dropLast() }
+        return [tokenizer.clsID] + inner.prefix(max(0, config.maxSequenceLength - 2)) + [tokenizer.sepID]
+    }
 }

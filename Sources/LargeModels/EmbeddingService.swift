@@ -43,7 +43,13 @@ public final class EmbeddingService: @unchecked Sendable {
 
     /// One vector per text, in order.
     public func embed(_ texts: [String]) async throws -> [[Float]] {
-        let sequences = texts.map(model.tokenize)
+        try await embed(sequences: texts.map(model.tokenize))
+    }
+
+    /// One vector per token sequence ([CLS] … [SEP] each, as `BertModel.tokenize`
+    /// or `BertModel.sequence(ids:)` make them), in order.
+    public func embed(sequences: [[Int]]) async throws -> [[Float]] {
+        guard !sequences.isEmpty else { return [] }
         return try await withCheckedThrowingContinuation { continuation in
             condition.lock()
             if stopped {

@@ -10,6 +10,8 @@ public enum LargeModelError: Error, CustomStringConvertible, Equatable, Sendable
     case contextFull(limit: Int)
     case promptTooLong(tokens: Int, limit: Int)
     case invalidConfiguration(file: String, problem: String)
+    /// Token ids from a caller that the model's vocabulary does not have.
+    case tokenOutOfRange(id: Int, vocabulary: Int)
     case cancelled
 
     public var description: String {
@@ -32,6 +34,8 @@ public enum LargeModelError: Error, CustomStringConvertible, Equatable, Sendable
             return "the prompt has \(tokens) tokens; the context holds \(limit)"
         case .invalidConfiguration(let file, let problem):
             return "\(file): \(problem)"
+        case .tokenOutOfRange(let id, let vocabulary):
+            return "token id \(id) is outside the vocabulary (0..<\(vocabulary))"
         case .cancelled:
             return "the request was cancelled"
         }

@@ -12,6 +12,24 @@ enum ManagementRoutes {
         registerJobs(routes, platform: platform)
         registerModels(routes, platform: platform)
         registerDeployments(routes, platform: platform)
+        registerAudit(routes, platform: platform)
+    }
+
+    /// `GET /api/v1/audit?tenant=&limit=&before=`: newest first; `next` is the
+    /// `before` of the following page (null on the last one).
+    static func registerAudit(_ routes: APIRoutes, platform: OrchardPlatform) {
+        let audit = platform.audit
+        routes.on(.get, "audit") { request, context in
+            let query = request.uri.queryParameters
+            let limitText = query.get("limit") ?? "100"
+            guard let limit = Int(limitText) else {
+                throw ServiceError.invalid(field: "limit", message: "expected an integer, found '\(limitText)'")
+            }
+            let events = try await audit.events(by: try context.caller(), tenantID: query.get("tenant"), limit: limit,
+                                                before: query.get("before"))
+            let next: JSON = events.count == limit ? events.last.map { .string($0.id) } ?? .null : .null
+            return JSONResponse.make(["events": .array(events.map(\.json)), "next": next])
+        }
     }
 
     static func registerTenants(_ routes: APIRoutes, platform: OrchardPlatform) {

@@ -114,6 +114,27 @@ paths:
           $ref: '#/components/responses/Error'
         "404":
           $ref: '#/components/responses/Error'
+  /api/v1/audit:
+    get:
+      operationId: listAuditEvents
+      summary: "Audit log, newest first: changes through /api/v1 (POST, PUT, PATCH, DELETE; predictions excepted), 401 and 403 refusals. An admin reads every tenant's (or one with `tenant`, '-' for callers without a valid key); a tenant key its own tenant's."
+      parameters:
+        - {name: tenant, in: query, required: false, schema: {type: string}}
+        - {name: limit, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}}
+        - {name: before, in: query, required: false, description: "an event id: the page of events older than it (the previous answer's `next`)", schema: {type: string}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/AuditPage'
+        "400":
+          $ref: '#/components/responses/Error'
+        "401":
+          $ref: '#/components/responses/Error'
+        "403":
+          $ref: '#/components/responses/Error'
   /api/v1/datasets:
     post:
       operationId: uploadDataset
@@ -714,6 +735,25 @@ components:
         key: {type: string}
         prefix: {type: string}
         tenant: {type: string}
+    AuditPage:
+      type: object
+      properties:
+        events:
+          type: array
+          items:
+            type: object
+            properties:
+              id: {type: string}
+              time: {type: string}
+              tenant: {type: [string, "null"]}
+              key_prefix: {type: [string, "null"]}
+              admin: {type: boolean}
+              method: {type: string}
+              path: {type: string}
+              status: {type: integer}
+              remote_address: {type: [string, "null"]}
+              message: {type: [string, "null"]}
+        next: {type: [string, "null"]}
     KeyList:
       type: object
       properties:

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import Platform
 
 /// The request context: Hummingbird's core storage plus who is calling.
@@ -7,8 +8,12 @@ public struct OrchardRequestContext: RequestContext {
     /// Set by `AuthMiddleware` on every route but health and the OpenAPI document.
     public var principal: Principal?
 
+    /// The connection the request arrived on; it goes inactive when the client leaves.
+    public let connection: any Channel
+
     public init(source: Source) {
         coreContext = .init(source: source)
+        connection = source.channel
     }
 
     /// The body limit of this request, set by `BodyLimitMiddleware` (the

@@ -30,7 +30,8 @@ public enum OrchardServer {
         router.add(middleware: OpenAIErrorMiddleware())
         router.add(middleware: BodyLimitMiddleware(uploadLimit: platform.configuration.maxUploadBytes,
                                                    requestLimit: platform.configuration.maxRequestBytes))
-        router.add(middleware: AuthMiddleware(auth: platform.auth))
+        router.add(middleware: AuthMiddleware(auth: platform.auth, audit: platform.audit))
+        router.add(middleware: AuditMiddleware(audit: platform.audit))
         router.add(middleware: TenantLimitMiddleware(limiter: platform.limiter))
         router.get("/openapi.yaml") { _, _ in JSONResponse.text(OpenAPIDocument.yaml, contentType: "application/yaml") }
         let routes = APIRoutes(router: router)

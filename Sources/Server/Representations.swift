@@ -78,3 +78,12 @@ extension Deployment {
                 "updated_at": updatedAt.iso8601]
     }
 }
+
+extension AuditEvent {
+    var json: JSON {
+        ["id": .string(id), "time": time.iso8601, "tenant": tenantID.map { .string($0) } ?? .null,
+         "key_prefix": keyPrefix.map { .string($0) } ?? .null, "admin": .bool(admin), "method": .string(method),
+         "path": .string(path), "status": .number(Double(status)), "remote_address": remoteAddress.map { .string($0) } ?? .null,
+         "message": message.map { .string($0) } ?? .null]
+    }
+}

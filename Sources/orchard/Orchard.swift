@@ -7,7 +7,7 @@ struct Orchard: AsyncParsableCommand {
         abstract: "Machine learning and large models as a service.",
         version: OrchardVersion.current,
         subcommands: [Serve.self, Train.self, Evaluate.self, Predict.self, BenchInference.self, SystemInfo.self, Chat.self, Embed.self,
-                      Login.self, Datasets.self, Jobs.self, Models.self, Deploy.self]
+                      Login.self, Datasets.self, Jobs.self, Models.self, Deploy.self, Audit.self]
     )
 }
 

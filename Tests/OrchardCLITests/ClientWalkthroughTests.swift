@@ -126,6 +126,17 @@ import Testing
                 try await client.deleteDataset(datasetID)
                 let gone = await #expect(throws: ServiceClientError.self) { _ = try await client.dataset(datasetID) }
                 if case .server(let status, _, _)? = gone { #expect(status == 404) }
+
+                // audit: the changes above, newest first (the 404 read is not one)
+                let page = try await client.audit(tenant: nil, limit: 3, before: nil)
+                let newest = page["events"]?.array ?? []
+                #expect(newest.count == 3)
+                #expect(newest.prefix(2).map { "\($0["method"]?.string ?? "") \($0["path"]?.string ?? "") \($0["status"]?.int ?? 0)" }
+                        == ["DELETE /api/v1/datasets/\(datasetID) 204", "DELETE /api/v1/deployments/quad 204"])
+                #expect(page["next"]?.string == newest.last?["id"]?.string)
+                let older = try await client.audit(tenant: nil, limit: 1000, before: page["next"]?.string)
+                #expect(older["events"]?.array?.contains { $0["path"]?.string == "/api/v1/datasets" && $0["status"]?.int == 201 } == true)
+                try await Audit.parse(["--server", server, "--api-key", key, "--limit", "5"]).run()
             }
         }
     }

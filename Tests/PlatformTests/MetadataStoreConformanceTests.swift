@@ -43,6 +43,28 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
     }
 
     @Test(arguments: StoreBackend.allCases)
+    func auditLogPagesNewestFirstPerTenant(backend: StoreBackend) async throws {
+        let store = try await backend.make()
+        let tenants = ["t1", "t2", nil]
+        for i in 0..<10 {
+            try await store.appendAudit(AuditEvent(id: "aud_\(i)", time: Date(timeIntervalSince1970: 1_700_000_000 + Double(i)),
+                                                   tenantID: tenants[i % 3], keyPrefix: "ork_\(i)", admin: false,
+                                                   method: "POST", path: "/api/v1/x/\(i)", status: 200 + i))
+        }
+        #expect(try await store.auditEvents(tenantID: nil, limit: 4).map(\.id) == ["aud_9", "aud_8", "aud_7", "aud_6"])
+        #expect(try await store.auditEvents(tenantID: nil, limit: 4, before: "aud_6").map(\.id) == ["aud_5", "aud_4", "aud_3", "aud_2"])
+        #expect(try await store.auditEvents(tenantID: nil, limit: 4, before: "aud_2").map(\.id) == ["aud_1", "aud_0"])
+        #expect(try await store.auditEvents(tenantID: "t1", limit: 10).map(\.id) == ["aud_9", "aud_6", "aud_3", "aud_0"])
+        #expect(try await store.auditEvents(tenantID: "t2", limit: 2, before: "aud_7").map(\.id) == ["aud_4", "aud_1"])
+        #expect(try await store.auditEvents(tenantID: "-", limit: 10).map(\.id) == ["aud_8", "aud_5", "aud_2"])
+        #expect(try await store.auditEvents(tenantID: nil, limit: 10, before: "aud_unknown").isEmpty)
+        let event = try #require(try await store.auditEvents(tenantID: "t1", limit: 1).first)
+        #expect(event == AuditEvent(id: "aud_9", time: Date(timeIntervalSince1970: 1_700_000_009), tenantID: "t1", keyPrefix: "ork_9",
+                                    admin: false, method: "POST", path: "/api/v1/x/9", status: 209))
+        try await store.storage.close()
+    }
+
+    @Test(arguments: StoreBackend.allCases)
     func datasetsAreTenantScopedAndHeldByJobs(backend: StoreBackend) async throws {
         let store = try await backend.make()
         let dataset = Dataset(id: "ds_1", tenantID: "t1", name: "d", format: "csv", rows: 3, bytes: 10, sha256: "abc", schema: [],

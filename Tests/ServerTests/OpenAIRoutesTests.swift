@@ -205,8 +205,26 @@ struct OpenAIRoutesTests {
             let single = try await client.call(.post, "/v1/embeddings", key: key, json: ["model": "minilm", "input": .string(texts[0])])
             #expect(single.json["data"]?.array?.first?["embedding"]?.array?.compactMap { $0.number.map(Float.init) } == expected[0])
 
+            // Token ids of the model's vocabulary: with or without [CLS]/[SEP], one list or a list of lists,
+            // mixed with strings; each gives the vector of the text they tokenize.
+            let model = try BertModel(directory: PretrainedAssets.miniLM)
+            let ids = model.tokenize(texts[0]), bare = Array(ids.dropFirst().dropLast())
+            let idsJSON: (([Int]) -> JSON) = { .array($0.map { .number(Double($0)) }) }
+            let oneList = try await client.call(.post, "/v1/embeddings", key: key, json: ["model": "minilm", "input": idsJSON(bare)])
+            #expect(oneList.status == .ok, "\(oneList.text)")
+            #expect(oneList.json["data"]?.array?.first?["embedding"]?.array?.compactMap { $0.number.map(Float.init) } == expected[0])
+            #expect(oneList.json["usage"]?["prompt_tokens"]?.int == ids.count)
+            let mixed = try await client.call(.post, "/v1/embeddings", key: key, json: [
+                "model": "minilm", "input": [idsJSON(ids), .string(texts[1]), idsJSON(Array(model.tokenize(texts[2]).dropFirst().dropLast()))],
+            ])
+            let mixedVectors = (mixed.json["data"]?.array ?? []).map { ($0["embedding"]?.array ?? []).compactMap { $0.number.map(Float.init) } }
+            #expect(mixedVectors == Array(expected[0..<3]), "\(mixed.text.prefix(300))")
+
             for (body, param) in [(["model": "minilm", "input": "x", "dimensions": 128], "dimensions"),
-                                  (["model": "minilm", "input": [1, 2, 3]], "input"),
+                                  (["model": "minilm", "input": [1, 2, 99_999]], "input"),
+                                  (["model": "minilm", "input": [[101, 102], [-1]]], "input"),
+                                  (["model": "minilm", "input": [[101], []]], "input"),
+                                  (["model": "minilm", "input": [1.5]], "input"),
                                   (["model": "minilm", "input": []], "input"),
                                   (["model": "minilm", "input": "x", "encoding_format": "int8"], "encoding_format"),
                                   (["model": "smol", "input": "x"], "model")] as [(JSON, String)] {
@@ -372,6 +390,37 @@ struct OpenAIRoutesTests {
             #expect(tooLong.json["error"]?["param"]?.string == "messages")
             let badPrompt = try await client.call(.post, "/v1/completions", key: key, json: ["model": "smol", "prompt": ["a", "b"]])
             #expect(badPrompt.json["error"]?["param"]?.string == "prompt")
+        }
+        await service.stop()
+    }
+
+    /// A non-streaming request whose client goes away stops generating and
+    /// frees its slot (a streaming one notices at its next write).
+    @Test func clientLeavingAPlainRequestFreesItsSlot() async throws {
+        let service = try await TestService.pretrained(parallel: 1, contextLength: 2048)
+        try await service.platform.pretrained.loadCommandLine([PretrainedRegistration(name: "smol", kind: .llm, path: PretrainedAssets.smolLM2)])
+        let model = try service.platform.pretrained.languageModel("smol", for: PretrainedAssets.admin)
+        try await service.application.test(.live) { client in
+            let key = try await service.tenant("leaver", client: client)
+            let port = try #require(client.port)
+            let socket = try RawSocket(port: port)
+            let body = #"{"model":"smol","max_tokens":1500,"messages":[{"role":"user","content":"Count from 1 to 1000, one number per line."}]}"#
+            socket.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(key)\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            #expect(try await LimitsTests.eventually { model.scheduler.load.active == 1 }, "the request never started")
+            // Still generating a second later (1500 tokens take several seconds here)…
+            try await Task.sleep(nanoseconds: 1_000_000_000)
+            #expect(model.scheduler.load.active == 1, "the generation ended on its own; the test proves nothing")
+            // …and stopped soon after the client closes its connection.
+            socket.shutdownBoth()
+            let left = Date()
+            #expect(try await LimitsTests.eventually { model.scheduler.load.active == 0 }, "the slot stayed busy after the client left")
+            #expect(Date().timeIntervalSince(left) < 2)
+            // The freed slot serves the next request.
+            let next = try await client.call(.post, "/v1/chat/completions", key: key, json: [
+                "model": "smol", "max_tokens": 4, "messages": [["role": "user", "content": "hi"]],
+            ])
+            #expect(next.status == .ok, "\(next.text)")
         }
         await service.stop()
     }

@@ -28,6 +28,9 @@ final class RawSocket {
 
     func send(_ text: String) { send(Data(text.utf8)) }
 
+    /// Closes both directions now (the peer sees FIN), as a client that gives up.
+    func shutdownBoth() { _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR)) }
+
     func send(_ data: Data) {
         data.withUnsafeBytes { raw in
             var offset = 0

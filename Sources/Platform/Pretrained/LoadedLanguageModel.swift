@@ -10,9 +10,9 @@ public final class LoadedLanguageModel: Sendable {
     /// Requests that may wait for a slot before new ones are refused (429).
     public let maxWaiting: Int
 
-    init(model: LlamaModel, slots: Int, contextLength: Int, maxWaiting: Int) {
+    init(model: LlamaModel, slots: Int, contextLength: Int, maxWaiting: Int, decodingSums: QuantizedSums = .blockSums) {
         self.model = model
-        scheduler = GenerationScheduler(model: model, slots: slots, contextLength: contextLength)
+        scheduler = GenerationScheduler(model: model, slots: slots, contextLength: contextLength, decodingSums: decodingSums)
         self.maxWaiting = maxWaiting
     }
 
@@ -68,12 +68,31 @@ public final class LoadedEmbeddingModel: @unchecked Sendable {
     /// Requests being embedded now.
     var inFlight: Int { lock.withLock { running } }
 
+    /// What one vector is made from: a text, or token ids of the model's vocabulary.
+    public enum Input: Sendable, Equatable {
+        case text(String)
+        /// Framed with [CLS] … [SEP] unless already (`BertModel.sequence(ids:)`).
+        case tokens([Int])
+    }
+
     /// Vectors in input order and the tokens the model read.
     public func embed(_ texts: [String]) async throws -> (vectors: [[Float]], tokens: Int) {
+        try await embed(texts.map(Input.text))
+    }
+
+    /// Vectors in input order and the tokens the model read; an id outside
+    /// the vocabulary throws `LargeModelError.tokenOutOfRange` before any work.
+    public func embed(_ inputs: [Input]) async throws -> (vectors: [[Float]], tokens: Int) {
+        let model = service.model
+        let sequences = try inputs.map { input in
+            switch input {
+            case .text(let text): model.tokenize(text)
+            case .tokens(let ids): try model.sequence(ids: ids)
+            }
+        }
         lock.withLock { running += 1 }
         defer { lock.withLock { running -= 1 } }
-        let tokens = service.tokenCounts(texts).reduce(0, +)
-        return (try await service.embed(texts), tokens)
+        return (try await service.embed(sequences: sequences), sequences.reduce(0) { $0 + $1.count })
     }
 
     func shutdown() { service.shutdown() }

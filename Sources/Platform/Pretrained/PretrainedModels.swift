@@ -15,6 +15,10 @@ public final class PretrainedModels: @unchecked Sendable {
         public var contextLength = 4096
         /// Requests waiting for a slot, per language model, before 429.
         public var maxWaiting = 64
+        /// Sums of the quantized products when several streams decode in one
+        /// step (`--exact-batching` picks `.llamaCpp`: every stream then equals
+        /// its lone decoding bit for bit, at ~15 % less 8-stream throughput).
+        public var decodingSums: QuantizedSums = .blockSums
         public init() {}
     }
 
@@ -242,7 +246,7 @@ public final class PretrainedModels: @unchecked Sendable {
                 let model = try shared ?? LlamaModel(path: path)
                 return .llm(LoadedLanguageModel(model: model, slots: registration.parallel ?? configuration.parallel,
                                                 contextLength: registration.contextLength ?? configuration.contextLength,
-                                                maxWaiting: configuration.maxWaiting))
+                                                maxWaiting: configuration.maxWaiting, decodingSums: configuration.decodingSums))
             case .embeddings:
                 guard isDirectory.boolValue else {
                     throw failure("a file; expected a sentence-transformers folder (config.json, model.safetensors, tokenizer.json)")

@@ -36,6 +36,7 @@ public final class OrchardPlatform: Sendable {
     public let hub: JobEventHub
     public let workers: JobWorkerPool
     public let limiter: TenantLimiter
+    public let audit: AuditLog
 
     public init(store: MetadataStore, artifacts: any ArtifactStore, configuration: Configuration = Configuration()) {
         self.store = store
@@ -53,6 +54,7 @@ public final class OrchardPlatform: Sendable {
         deployments = DeploymentService(store: store, artifacts: artifacts)
         pretrained = PretrainedModels(store: store, configuration: configuration.pretrained)
         limiter = TenantLimiter(configuration: configuration.limits)
+        audit = AuditLog(store: store)
     }
 
     /// The live wiring: SQLite (or `databaseURL`) and artifacts under `dataDirectory`.

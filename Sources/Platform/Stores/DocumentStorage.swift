@@ -29,6 +29,10 @@ public protocol DocumentTransaction {
     func delete(_ collection: String, key: String) async throws -> Bool
     /// Documents of a collection (of one partition when given) in insertion order.
     func list(_ collection: String, partition: String?) async throws -> [Data]
+    /// The newest `limit` documents (of one partition when given), newest
+    /// first; with `before`, only those inserted before the document at that
+    /// key (paging back through a log). An unknown `before` key gives none.
+    func latest(_ collection: String, partition: String?, limit: Int, before: String?) async throws -> [Data]
 }
 
 /// A lock for async code that, unlike an actor, is held across suspension

@@ -60,5 +60,19 @@ public final class MemoryDocumentStorage: DocumentStorage, @unchecked Sendable {
                 .sorted { $0.sequence < $1.sequence }
                 .map(\.document)
         }
+
+        func latest(_ collection: String, partition: String?, limit: Int, before: String?) async throws -> [Data] {
+            let entries = storage.collections[collection] ?? [:]
+            var bound = Int.max
+            if let before {
+                guard let entry = entries[before] else { return [] }
+                bound = entry.sequence
+            }
+            return entries.values
+                .filter { (partition == nil || $0.partition == partition) && $0.sequence < bound }
+                .sorted { $0.sequence > $1.sequence }
+                .prefix(max(0, limit))
+                .map(\.document)
+        }
     }
 }

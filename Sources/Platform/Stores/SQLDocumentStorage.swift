@@ -31,6 +31,8 @@ public final class SQLDocumentStorage: DocumentStorage, @unchecked Sendable {
             WHERE collection = 'jobs'
             """,
         ]),
+        // The audit log, read newest first across tenants (`latest` without a partition).
+        (3, ["CREATE INDEX IF NOT EXISTS documents_by_sequence ON documents (collection, sequence)"]),
     ]
 
     /// Opens (creating) an SQLite file; `path` nil is an in-memory database.
@@ -166,6 +168,32 @@ public final class SQLDocumentStorage: DocumentStorage, @unchecked Sendable {
                     """).all()
             } else {
                 rows = try await database.raw("SELECT body FROM documents WHERE collection = \(bind: collection) ORDER BY sequence").all()
+            }
+            return try rows.map { Data(try $0.decode(column: "body", as: String.self).utf8) }
+        }
+
+        /// Newest first over the (collection, partition_key, sequence) index, or
+        /// the primary key's collection prefix when no partition is given.
+        func latest(_ collection: String, partition: String?, limit: Int, before: String?) async throws -> [Data] {
+            var bound = Int64.max
+            if let before {
+                guard let row = try await database.raw(
+                    "SELECT sequence FROM documents WHERE collection = \(bind: collection) AND key = \(bind: before)").first()
+                else { return [] }
+                bound = try row.decode(column: "sequence", as: Int64.self)
+            }
+            let count = max(0, limit)
+            let rows: [any SQLRow]
+            if let partition {
+                rows = try await database.raw("""
+                    SELECT body FROM documents WHERE collection = \(bind: collection) AND partition_key = \(bind: partition)
+                    AND sequence < \(bind: bound) ORDER BY sequence DESC LIMIT \(bind: count)
+                    """).all()
+            } else {
+                rows = try await database.raw("""
+                    SELECT body FROM documents WHERE collection = \(bind: collection) AND sequence < \(bind: bound)
+                    ORDER BY sequence DESC LIMIT \(bind: count)
+                    """).all()
             }
             return try rows.map { Data(try $0.decode(column: "body", as: String.self).utf8) }
         }

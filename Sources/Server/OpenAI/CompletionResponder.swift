@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LargeModels
+import NIOCore
 import Platform
 
 /// Turns generation events into OpenAI answers: one `chat.completion` /
@@ -81,6 +82,28 @@ struct CompletionResponder {
     }
 
     // MARK: - Answers
+
+    /// Collects the events into one answer. While it waits, the request's
+    /// connection is watched: a client that goes away cancels the generation
+    /// (its slot is freed) instead of leaving it to run to max_tokens.
+    func respond(collecting events: AsyncThrowingStream<GenerationEvent, Error>, connection: any Channel) async throws -> Response {
+        // A connection that is not active at the start (in-process test channels) is not watched.
+        guard connection.isActive else { return try await respond(collecting: events) }
+        return try await withThrowingTaskGroup(of: Response?.self) { group in
+            group.addTask { try await self.respond(collecting: events) }
+            group.addTask {
+                // NIO reads the client's FIN or RST while the answer is pending
+                // (the inbound buffer is not full), which makes the channel inactive.
+                while connection.isActive { try await Task.sleep(nanoseconds: Self.connectionPollNanoseconds) }
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let response = first else { throw LargeModelError.cancelled }
+            return response
+        }
+    }
+
+    static let connectionPollNanoseconds: UInt64 = 50_000_000
 
     /// Collects the events into one answer.
     func respond(collecting events: AsyncThrowingStream<GenerationEvent, Error>) async throws -> Response {

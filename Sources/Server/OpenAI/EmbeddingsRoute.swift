@@ -2,13 +2,13 @@ import Foundation
 import Hummingbird
 import Platform
 
-/// `POST /v1/embeddings`: a string or a list of strings; vectors as JSON
+/// `POST /v1/embeddings`: strings or token ids (see `inputs`); vectors as JSON
 /// numbers (`encoding_format` "float") or base64 of little-endian float32
 /// bytes ("base64", what the official client asks for by default).
 enum EmbeddingsRoute {
     static func respond(_ fields: OpenAIFields, pretrained: PretrainedModels, principal: Principal) async throws -> Response {
         let name = try fields.requiredString("model")
-        let texts = try inputs(fields)
+        let items = try inputs(fields)
         let format = try fields.string("encoding_format") ?? "float"
         guard format == "float" || format == "base64" else {
             throw OpenAIError.invalid("'encoding_format' must be 'float' or 'base64', found '\(format)'", param: "encoding_format")
@@ -18,28 +18,37 @@ enum EmbeddingsRoute {
             throw OpenAIError.invalid("'\(name)' returns \(model.dimension) dimensions and cannot shorten them; "
                                       + "omit 'dimensions' or send \(model.dimension)", param: "dimensions")
         }
-        let (vectors, tokens) = try await model.embed(texts)
+        let (vectors, tokens) = try await model.embed(items)
         return Response(status: .ok, headers: [.contentType: "application/json"],
                         body: ResponseBody(byteBuffer: ByteBuffer(string: body(vectors, base64: format == "base64", model: name, tokens: tokens))))
     }
 
-    static func inputs(_ fields: OpenAIFields) throws -> [String] {
+    /// `input`: a string, a list of strings, a list of token ids (one input)
+    /// or a list of lists of token ids; ids are the model's own vocabulary.
+    static func inputs(_ fields: OpenAIFields) throws -> [LoadedEmbeddingModel.Input] {
         guard let value = fields["input"] else { throw OpenAIError.invalid("'input' is required", param: "input") }
-        if let text = value.string { return [text] }
+        if let text = value.string { return [.text(text)] }
+        let expected = "a string, a list of strings, a list of token ids or a list of lists of token ids"
         guard let list = value.array, !list.isEmpty else {
-            throw OpenAIError.invalid("'input' must be a string or a non-empty list of strings, found \(value.brief)", param: "input")
+            throw OpenAIError.invalid("'input' must be \(expected), found \(value.brief)", param: "input")
         }
+        if list.allSatisfy({ $0.number != nil }) { return [.tokens(try ids(list, at: "input"))] }
         guard list.count <= LoadedEmbeddingModel.maxInputs else {
             throw OpenAIError.invalid("'input' has \(list.count) items; at most \(LoadedEmbeddingModel.maxInputs) per request", param: "input")
         }
-        if list.allSatisfy({ $0.number != nil || $0.array != nil }) {
-            throw OpenAIError.invalid("token ids as 'input' are not supported (they depend on the tokenizer); send the texts", param: "input")
-        }
         return try list.enumerated().map { index, item in
-            guard let text = item.string else {
-                throw OpenAIError.invalid("input[\(index)] must be a string, found \(item.brief)", param: "input")
+            if let text = item.string { return .text(text) }
+            if let inner = item.array, !inner.isEmpty { return .tokens(try ids(inner, at: "input[\(index)]")) }
+            throw OpenAIError.invalid("input[\(index)] must be a string or a non-empty list of token ids, found \(item.brief)", param: "input")
+        }
+    }
+
+    private static func ids(_ list: [JSON], at path: String) throws -> [Int] {
+        try list.enumerated().map { index, item in
+            guard let id = item.int, id >= 0 else {
+                throw OpenAIError.invalid("\(path)[\(index)] must be a token id (an integer ≥ 0), found \(item.brief)", param: "input")
             }
-            return text
+            return id
         }
     }
 

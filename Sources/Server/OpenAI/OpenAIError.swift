@@ -71,6 +71,7 @@ struct OpenAIError: Error, CustomStringConvertible {
                 return OpenAIError(status: .internalServerError, message: error.description, type: "server_error", param: nil, code: nil)
             }
         case let error as LargeModelError:
+            if case .tokenOutOfRange = error { return .invalid(error.description, param: promptParam) }
             if error == .cancelled {
                 return OpenAIError(status: .serviceUnavailable, message: "the model was unloaded or the server is stopping; retry",
                                    type: "server_error", param: nil, code: "unavailable")

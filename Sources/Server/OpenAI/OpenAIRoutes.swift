@@ -36,7 +36,7 @@ enum OpenAIRoutes {
             let events = try model.generate(prompt: model.prompt(messages: messages), parameters: options.parameters, name: options.model)
             let responder = CompletionResponder(format: .chat, model: options.model)
             return options.stream ? responder.respond(streaming: events, includeUsage: options.includeUsage)
-                                  : try await responder.respond(collecting: events)
+                                  : try await responder.respond(collecting: events, connection: context.connection)
         }
         router.post("/v1/completions") { request, context in
             var request = request
@@ -50,7 +50,7 @@ enum OpenAIRoutes {
             let events = try model.generate(prompt: prompt, parameters: options.parameters, name: options.model)
             let responder = CompletionResponder(format: .text, model: options.model)
             return options.stream ? responder.respond(streaming: events, includeUsage: options.includeUsage)
-                                  : try await responder.respond(collecting: events)
+                                  : try await responder.respond(collecting: events, connection: context.connection)
         }
         router.post("/v1/embeddings") { request, context in
             var request = request

@@ -58,6 +58,14 @@ extension ServiceClient {
 
     // MARK: Models
 
+    /// One page of the audit log, newest first: {"events": […], "next": id or null}.
+    func audit(tenant: String?, limit: Int, before: String?) async throws -> JSONValue {
+        var query = [("limit", String(limit))]
+        if let tenant { query.append(("tenant", tenant)) }
+        if let before { query.append(("before", before)) }
+        return try await json(.GET, "/api/v1/audit", query: query)
+    }
+
     func models() async throws -> [JSONValue] {
         try await json(.GET, "/api/v1/models")["models"]?.array ?? []
     }
