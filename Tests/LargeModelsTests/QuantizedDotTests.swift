@@ -231,7 +231,8 @@ struct QuantizedDotTests {
                         ork_qmatmul(Int32(t.type), w, rows, cols, x, batch, &out, rows, &scratch, ORK_QMATMUL_BLOCK_SUMS)
                         outs.append(out)
                     }
-                    #expect(outs[0].allSatisfy(\.isFinite), "\(t.name) \(rows)x\(cols), batch \(batch)")
+                    let finite = outs[0].allSatisfy { $0.isFinite }
+                    #expect(finite, "\(t.name) \(rows)x\(cols), batch \(batch)")
                     #expect(outs[0] == outs[1], "\(t.name) \(rows)x\(cols), batch \(batch)")
                 }
             }
