@@ -143,6 +143,7 @@ typedef struct {
     long lanes;                                     // the pool's thread count
     ork_qrow_fn row[ORK_QMATMUL_MAX_TARGETS];       // NULL: scalar reference
     ork_qrows8_fn rows8[ORK_QMATMUL_MAX_TARGETS];
+    ork_qsums4_fn sums4[ORK_QMATMUL_MAX_TARGETS];   // block sums, 4 rows a call (NULL: rows8 only)
 } qmatmul_job;
 
 static long weight_row_bytes(int type, long cols) {
@@ -198,7 +199,10 @@ static void qmatmul_task(void *context, long index) {
     for (long g = 0; g * 8 < a->batch; g++) {
         const int B = (int)ork__min(8, a->batch - g * 8);
         float *out = target->out + g * 8 * os;
-        for (long r = r0; r < r1; r++) job->rows8[t](job->block_sums, w + r * row_bytes, a, g, B, out + r, os);
+        long r = r0;
+        if (job->sums4[t])
+            for (; r + 4 <= r1; r += 4) job->sums4[t](w + r * row_bytes, row_bytes, a, g, B, out + r, os);
+        for (; r < r1; r++) job->rows8[t](job->block_sums, w + r * row_bytes, a, g, B, out + r, os);
     }
 }
 
@@ -243,6 +247,7 @@ int ork_qmatmul_many(const ork_qmatmul_target *targets, int count, long cols,
         job.row_bytes[i] = row_bytes;
         job.row[i] = NULL;
         job.rows8[i] = NULL;
+        job.sums4[i] = NULL;
 #if ORK_X86
         if (vnni || avx2) {
             switch (targets[i].type) {
@@ -253,10 +258,12 @@ int ork_qmatmul_many(const ork_qmatmul_target *targets, int count, long cols,
             case ORK_GGML_Q4_1:
                 job.row[i] = vnni ? ork_qrow_q4_1_avx512 : ork_qrow_q4_1_avx2;
                 job.rows8[i] = vnni ? ork_qrows8_q4_1_avx512 : ork_qrows8_q4_1_avx2;
+                if (vnni && job.block_sums) job.sums4[i] = ork_qsums4_q4_1_avx512;
                 break;
             default:
                 job.row[i] = vnni ? ork_qrow_q8_0_avx512 : ork_qrow_q8_0_avx2;
                 job.rows8[i] = vnni ? ork_qrows8_q8_0_avx512 : ork_qrows8_q8_0_avx2;
+                if (vnni && job.block_sums) job.sums4[i] = ork_qsums4_q8_0_avx512;
                 break;
             }
         }

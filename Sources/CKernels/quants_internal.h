@@ -46,6 +46,10 @@ typedef void (*ork_qrow_fn)(const uint8_t *w, const ork_qact *a, long k, float *
 /// One weight row × the B ≤ 8 activation rows of group g: out[k·out_stride], k < B.
 /// `sums`: add each block's lanes in integers first (ORK_QMATMUL_BLOCK_SUMS).
 typedef void (*ork_qrows8_fn)(int sums, const uint8_t *w, const ork_qact *a, long g, int B, float *out, long out_stride);
+/// Block sums of 4 weight rows (w, row_bytes apart) × the B ≤ 8 activation rows of group g:
+/// out[i + k·out_stride] for row i < 4, k < B; the same bits as ork_qrows8_fn with `sums`.
+typedef void (*ork_qsums4_fn)(const uint8_t *w, long row_bytes, const ork_qact *a, long g, int B, float *out,
+                              long out_stride);
 
 #if ORK_X86
 /// F16C with AVX2 and FMA (the AVX2 bodies); AVX-512 VNNI with VL, BW and DQ besides (the AVX-512 bodies).
@@ -64,6 +68,8 @@ void ork_qrows8_q8_0_avx2(int sums, const uint8_t *w, const ork_qact *a, long g,
 void ork_qrows8_q4_0_avx512(int sums, const uint8_t *w, const ork_qact *a, long g, int B, float *out, long out_stride);
 void ork_qrows8_q4_1_avx512(int sums, const uint8_t *w, const ork_qact *a, long g, int B, float *out, long out_stride);
 void ork_qrows8_q8_0_avx512(int sums, const uint8_t *w, const ork_qact *a, long g, int B, float *out, long out_stride);
+void ork_qsums4_q4_1_avx512(const uint8_t *w, long row_bytes, const ork_qact *a, long g, int B, float *out, long out_stride);
+void ork_qsums4_q8_0_avx512(const uint8_t *w, long row_bytes, const ork_qact *a, long g, int B, float *out, long out_stride);
 #endif
 
 #endif

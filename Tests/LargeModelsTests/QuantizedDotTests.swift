@@ -210,6 +210,35 @@ struct QuantizedDotTests {
         }
     }
 
+    /// AVX-512 VNNI block sums of Q4_1 and Q8_0 run 4 weight rows a call (the
+    /// rest one at a time): the same bits as the AVX2 block sums, which run one
+    /// row a call, whatever the row count (tails of 1–3 rows, several tasks),
+    /// batch (groups of 8 and a partial group) and width.
+    @Test func fourRowBlockSumsEqualOneRowBlockSums() {
+        guard ork_detect_isa() == ORK_ISA_AVX512 else { return }
+        let previous = ork_active_isa()
+        defer { ork_set_isa(previous) }
+        for t in Self.weightTypes {
+            for (rows, cols) in [(1, 64), (3, 96), (4, 576), (6, 64), (7, 128), (9, 576), (1029, 64)] {
+                let w = Self.randomBlocks(type: t.type, blocks: rows * cols / 32, seed: UInt64(70 + rows))
+                for batch in [2, 5, 8, 11, 16] {
+                    let x = Self.activations(batch * cols, seed: UInt64(80 + batch))
+                    var scratch = [UInt8](repeating: 0, count: QuantizedMatrix.scratchBytes(cols: cols, batch: batch))
+                    var outs: [[Float]] = []
+                    for isa in [ORK_ISA_AVX2, ORK_ISA_AVX512] {
+                        ork_set_isa(isa)
+                        var out = [Float](repeating: .nan, count: batch * rows)
+                        ork_qmatmul(Int32(t.type), w, rows, cols, x, batch, &out, rows, &scratch, ORK_QMATMUL_BLOCK_SUMS)
+                        outs.append(out)
+                    }
+                    let finite = outs[0].allSatisfy { $0.isFinite }
+                    #expect(finite, "\(t.name) \(rows)x\(cols), batch \(batch)")
+                    #expect(outs[0] == outs[1], "\(t.name) \(rows)x\(cols), batch \(batch)")
+                }
+            }
+        }
+    }
+
     /// The vector quantizer writes the scalar reference's bytes.
     @Test(arguments: [ORK_ISA_AVX2, ORK_ISA_AVX512])
     func vectorQuantizerMatchesReference(isa: ork_isa) {
