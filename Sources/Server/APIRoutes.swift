@@ -18,6 +18,34 @@ final class APIRoutes: @unchecked Sendable {
         registered.append((method.rawValue, full))
         router.on(RouterPath(full), method: method, use: handler)
     }
+
+    /// Methods answered with 405 on a route that has others.
+    static let otherMethods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .options, .trace, HTTPRequest.Method("QUERY")!]
+
+    /// Every other common method on a registered path answers 405 with
+    /// `Allow` (instead of the router's 404, which would say the path does
+    /// not exist). Call once all routes are registered.
+    func answerOtherMethodsWith405() {
+        var methods: [String: [String]] = [:]
+        var order: [String] = []
+        for (method, path) in registered {
+            if methods[path] == nil { order.append(path) }
+            methods[path, default: []].append(method)
+        }
+        for path in order {
+            let allowed = methods[path] ?? []
+            let allow = allowed.joined(separator: ", ")
+            for method in Self.otherMethods where !allowed.contains(method.rawValue) {
+                router.on(RouterPath(path), method: method) { request, _ in
+                    var response = JSONResponse.make(
+                        ["error": .string("\(request.method.rawValue) is not allowed on \(path); allowed: \(allow)")],
+                        status: .methodNotAllowed)
+                    response.headers[.allow] = allow
+                    return response
+                }
+            }
+        }
+    }
 }
 
 extension OrchardRequestContext {

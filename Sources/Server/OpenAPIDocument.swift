@@ -62,7 +62,7 @@ paths:
           type: string
     post:
       operationId: createKey
-      summary: "Create a tenant API key, shown once (admin)"
+      summary: "Create an API key for the tenant, shown once (admin); keys of the tenant 'admin' are admin keys"
       responses:
         "201":
           description: ok
@@ -102,7 +102,7 @@ paths:
           type: string
     delete:
       operationId: revokeKey
-      summary: "Revoke keys with this prefix (admin)"
+      summary: "Revoke keys with this prefix (admin); 409 when no active admin key would be left"
       responses:
         "204":
           description: done
@@ -114,6 +114,8 @@ paths:
           $ref: '#/components/responses/Error'
         "404":
           $ref: '#/components/responses/Error'
+        "409":
+          $ref: '#/components/responses/Error'
   /api/v1/audit:
     get:
       operationId: listAuditEvents
@@ -121,7 +123,7 @@ paths:
       parameters:
         - {name: tenant, in: query, required: false, schema: {type: string}}
         - {name: limit, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}}
-        - {name: before, in: query, required: false, description: "an event id: the page of events older than it (the previous answer's `next`)", schema: {type: string}}
+        - {name: before, in: query, required: false, description: "an event id: the page of events older than it (the previous answer's `next`)", schema: {type: string, pattern: '^aud_'}}
       responses:
         "200":
           description: ok
@@ -142,8 +144,10 @@ paths:
       parameters:
         - name: name
           in: query
+          description: "required unless a multipart body carries a 'name' field"
           schema:
             type: string
+            minLength: 1
         - name: format
           in: query
           schema:
@@ -719,12 +723,17 @@ components:
         id: {type: string}
         name: {type: string}
         created_at: {type: string, format: date-time}
+    ResourceName:
+      type: string
+      minLength: 1
+      maxLength: 128
+      pattern: '^[A-Za-z0-9._-]+$'
     TenantCreate:
       type: object
       required: [name]
       additionalProperties: false
       properties:
-        name: {type: string}
+        name: {$ref: '#/components/schemas/ResourceName'}
     TenantList:
       type: object
       properties:
@@ -805,7 +814,7 @@ components:
       required: [dataset, register_as]
       additionalProperties: false
       properties:
-        dataset: {type: string}
+        dataset: {type: string, minLength: 1}
         target: {type: string}
         model: {type: object, description: "Keras model.to_json() or an Orchard spec"}
         estimator:
@@ -836,7 +845,7 @@ components:
             validation_split: {type: number, minimum: 0, exclusiveMaximum: 1}
             seed: {type: integer, minimum: 0}
         test_dataset: {type: string}
-        register_as: {type: string}
+        register_as: {$ref: '#/components/schemas/ResourceName'}
     JobQueued:
       type: object
       properties:
@@ -890,12 +899,12 @@ components:
       required: [name, kind, path]
       additionalProperties: false
       properties:
-        name: {type: string, description: "the model id on /v1/models"}
+        name: {allOf: [{$ref: '#/components/schemas/ResourceName'}], description: "the model id on /v1/models"}
         kind: {type: string, enum: [llm, embeddings]}
         path: {type: string, description: "GGUF file (llm) or sentence-transformers folder (embeddings), on the server"}
         tenants: {type: array, items: {type: string}, description: "tenant ids allowed; absent: every tenant"}
-        parallel: {type: integer, minimum: 1, maximum: 256, description: "generation slots (llm)"}
-        context_length: {type: integer, minimum: 16, description: "tokens per slot (llm)"}
+        parallel: {type: integer, minimum: 1, maximum: 256, description: "generation slots (llm only: refused for embeddings)"}
+        context_length: {type: integer, minimum: 16, description: "tokens per slot (llm only: refused for embeddings)"}
     Pretrained:
       type: object
       properties:
@@ -923,13 +932,13 @@ components:
       required: [name, model]
       additionalProperties: false
       properties:
-        name: {type: string}
-        model: {type: string}
+        name: {$ref: '#/components/schemas/ResourceName'}
+        model: {$ref: '#/components/schemas/ResourceName'}
         version: {type: integer}
         traffic: {type: object, additionalProperties: {type: integer}}
         replicas: {type: integer, minimum: 1, maximum: 16}
-        max_batch_size: {type: integer, minimum: 1}
-        max_queue_delay_ms: {type: number, minimum: 0}
+        max_batch_size: {type: integer, minimum: 1, maximum: 65536}
+        max_queue_delay_ms: {type: number, minimum: 0, maximum: 10000}
     DeploymentPatch:
       type: object
       additionalProperties: false
@@ -938,8 +947,8 @@ components:
         traffic: {type: object, additionalProperties: {type: integer}}
         rollback: {type: boolean}
         replicas: {type: integer, minimum: 1, maximum: 16}
-        max_batch_size: {type: integer, minimum: 1}
-        max_queue_delay_ms: {type: number, minimum: 0}
+        max_batch_size: {type: integer, minimum: 1, maximum: 65536}
+        max_queue_delay_ms: {type: number, minimum: 0, maximum: 10000}
     Deployment:
       type: object
       properties:

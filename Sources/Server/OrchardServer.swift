@@ -37,11 +37,13 @@ public enum OrchardServer {
         let routes = APIRoutes(router: router)
         ManagementRoutes.register(routes, platform: platform)
         PretrainedRoutes.register(routes, platform: platform)
+        routes.answerOtherMethodsWith405()
         InferenceV2Routes.register(router, platform: platform, version: platform.configuration.orchardVersion)
         OpenAIRoutes.register(router, platform: platform)
         TFServingRoutes.register(router, platform: platform)
         let idleTimeout = options.idleTimeoutSeconds.map { TimeAmount.nanoseconds(Int64($0 * 1e9)) }
-        let application = Application(router: router, server: .http1(configuration: .init(idleTimeout: idleTimeout)),
+        let application = Application(router: router, server: .http1(configuration: .init(additionalChannelHandlers: [ClientGoneHandler()],
+                                                                                                 idleTimeout: idleTimeout)),
                                       configuration: .init(address: .hostname(host, port: port), serverName: "orchard"),
                                       logger: logger)
         return Built(application: application, apiRoutes: routes.registered)

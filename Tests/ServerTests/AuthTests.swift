@@ -52,6 +52,39 @@ import Testing
         await service.stop()
     }
 
+    /// The last active admin key cannot be revoked (found by schemathesis: a
+    /// fuzzed DELETE /api/v1/keys/{prefix} locked every admin out); keys of the
+    /// admin tenant are admin keys, so an admin can rotate its key.
+    @Test func adminKeysRotateButTheLastOneStays() async throws {
+        let service = try await TestService.make(workers: 0)
+        try await service.application.test(.router) { client in
+            let first = TestService.adminKey
+            let firstPrefix = String(first.prefix(AuthService.prefixLength))
+            let refused = try await client.call(.delete, "/api/v1/keys/\(firstPrefix)", key: first)
+            #expect(refused.status == .conflict, "\(refused.text)")
+            #expect(refused.json["error"]?.string?.contains("last active admin key") == true)
+            #expect(try await client.call(.get, "/api/v1/keys", key: first).status == .ok)
+
+            let created = try await client.call(.post, "/api/v1/tenants/\(Tenant.adminID)/keys", key: first)
+            #expect(created.status == .created)
+            let second = try #require(created.json["key"]?.string)
+            #expect(try await client.call(.get, "/api/v1/keys", key: second).status == .ok)
+            #expect(try await client.call(.delete, "/api/v1/keys/\(firstPrefix)", key: second).status == .noContent)
+            #expect(try await client.call(.get, "/api/v1/keys", key: first).status == .unauthorized)
+            let secondPrefix = String(second.prefix(AuthService.prefixLength))
+            #expect(try await client.call(.delete, "/api/v1/keys/\(secondPrefix)", key: second).status == .conflict)
+            #expect(try await client.call(.get, "/api/v1/keys", key: second).status == .ok)
+
+            // A tenant's keys stay tenant keys.
+            let tenant = try await client.call(.post, "/api/v1/tenants", key: second, json: ["name": "dana"])
+            let tenantID = try #require(tenant.json["id"]?.string)
+            let tenantKey = try #require(try await client.call(.post, "/api/v1/tenants/\(tenantID)/keys", key: second).json["key"]?.string)
+            #expect(try await client.call(.get, "/api/v1/datasets", key: tenantKey).status == .ok)
+            #expect(try await client.call(.get, "/api/v1/keys", key: tenantKey).status == .forbidden)
+        }
+        await service.stop()
+    }
+
     @Test func adminKeyIsCreatedOnceAndStoredHashed() async throws {
         let platform = try OrchardPlatform.inMemory(artifactsDirectory: FileManager.default.temporaryDirectory
             .appendingPathComponent("orchard-test-\(UUID().uuidString)"))

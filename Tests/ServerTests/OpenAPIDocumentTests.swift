@@ -34,4 +34,24 @@ import Testing
         }
         await service.stop()
     }
+
+    /// A method a route does not serve is 405 with `Allow`, not 404 (found by schemathesis).
+    @Test func otherMethodsAre405WithAllow() async throws {
+        let service = try await TestService.make(workers: 0)
+        try await service.application.test(.router) { client in
+            let admin = TestService.adminKey
+            let trace = try await client.call(.trace, "/api/v1/jobs", key: admin)
+            #expect(trace.status == .methodNotAllowed)
+            #expect(trace.headers[.allow] == "POST, GET")
+            #expect(trace.json["error"]?.string?.contains("TRACE is not allowed on /api/v1/jobs") == true)
+            let put = try await client.call(.put, "/api/v1/datasets/ds_1", key: admin)
+            #expect(put.status == .methodNotAllowed)
+            #expect(Set((put.headers[.allow] ?? "").components(separatedBy: ", ")) == ["GET", "DELETE"])
+            // Served methods and unknown paths are unchanged; the key is still checked first.
+            #expect(try await client.call(.get, "/api/v1/jobs", key: admin).status == .ok)
+            #expect(try await client.call(.get, "/api/v1/nothing", key: admin).status == .notFound)
+            #expect(try await client.call(.trace, "/api/v1/jobs").status == .unauthorized)
+        }
+        await service.stop()
+    }
 }

@@ -96,12 +96,13 @@ public struct AuthService: Sendable {
     }
 
     /// A new key for a tenant; the only time the key is returned.
-    public func createKey(tenantID: String, admin: Bool = false, by principal: Principal) async throws -> (key: String, record: APIKey) {
+    /// A new key for a tenant; keys of the admin tenant (`Tenant.adminID`) are admin keys.
+    public func createKey(tenantID: String, by principal: Principal) async throws -> (key: String, record: APIKey) {
         try AuthService.requireAdmin(principal)
         guard try await store.tenant(id: tenantID) != nil else { throw ServiceError.notFound(kind: "tenant", id: tenantID) }
         let key = AuthService.newKey()
         let record = APIKey(prefix: AuthService.prefix(of: key), hash: AuthService.hash(key), tenantID: tenantID,
-                            isAdmin: admin && tenantID == Tenant.adminID)
+                            isAdmin: tenantID == Tenant.adminID)
         try await store.createKey(record)
         return (key, record)
     }

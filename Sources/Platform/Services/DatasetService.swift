@@ -33,6 +33,10 @@ public struct DatasetService: Sendable {
                 try DatasetService.readTable(url: url, format: format, source: name, limit: nil)
             }
             guard !table.columnNames.isEmpty else { throw ServiceError.invalid(field: "body", message: "the file has no columns") }
+            guard !table.rows.isEmpty else {
+                throw ServiceError.invalid(field: "body", message: format == "csv" ? "the CSV has a header line and no rows"
+                                                                                    : "the file has no rows")
+            }
         } catch {
             // A rejected upload leaves no file behind (unless a dataset already has the same bytes).
             if try await !isReferenced(sha256) { try? artifacts.delete(sha256) }

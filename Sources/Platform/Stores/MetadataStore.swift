@@ -75,12 +75,20 @@ public final class MetadataStore: Sendable {
         try await storage.transaction { try await all(APIKey.self, Collection.keys, partition: tenantID, in: $0) }
     }
 
-    /// Marks every key with `prefix` revoked; returns how many were.
+    /// Marks every key with `prefix` revoked; returns how many were. Refuses
+    /// (409, nothing revoked) when no active admin key would be left: the
+    /// service would then have no one to manage it.
     public func revokeKeys(prefix: String, at date: Date = Date()) async throws -> Int {
         try await storage.transaction { tx in
             var count = 0
-            for var key in try await all(APIKey.self, Collection.keys, partition: nil, in: tx)
-            where key.prefix == prefix && key.revokedAt == nil {
+            let keys = try await all(APIKey.self, Collection.keys, partition: nil, in: tx)
+            let active = keys.filter { $0.revokedAt == nil }
+            if active.contains(where: { $0.prefix == prefix && $0.isAdmin }),
+               !active.contains(where: { $0.prefix != prefix && $0.isAdmin }) {
+                throw ServiceError.conflict("'\(prefix)' is the last active admin key; create another admin key first "
+                                            + "(POST /api/v1/tenants/\(Tenant.adminID)/keys)")
+            }
+            for var key in active where key.prefix == prefix {
                 key.revokedAt = date
                 try await write(key, Collection.keys, key.hash, partition: key.tenantID, in: tx)
                 count += 1

@@ -84,17 +84,16 @@ struct CompletionResponder {
     // MARK: - Answers
 
     /// Collects the events into one answer. While it waits, the request's
-    /// connection is watched: a client that goes away cancels the generation
-    /// (its slot is freed) instead of leaving it to run to max_tokens.
+    /// connection is watched: a client that goes away (closes the connection
+    /// or its side of it) cancels the generation and frees its slot, instead
+    /// of leaving it to run to max_tokens for nobody.
     func respond(collecting events: AsyncThrowingStream<GenerationEvent, Error>, connection: any Channel) async throws -> Response {
-        // A connection that is not active at the start (in-process test channels) is not watched.
-        guard connection.isActive else { return try await respond(collecting: events) }
+        // Channels without the handler (in-process test channels) are not watched.
+        guard let watcher = await ClientGoneHandler.of(connection) else { return try await respond(collecting: events) }
         return try await withThrowingTaskGroup(of: Response?.self) { group in
             group.addTask { try await self.respond(collecting: events) }
             group.addTask {
-                // NIO reads the client's FIN or RST while the answer is pending
-                // (the inbound buffer is not full), which makes the channel inactive.
-                while connection.isActive { try await Task.sleep(nanoseconds: Self.connectionPollNanoseconds) }
+                while !watcher.clientGone { try await Task.sleep(nanoseconds: Self.connectionPollNanoseconds) }
                 return nil
             }
             defer { group.cancelAll() }
