@@ -13,7 +13,8 @@ struct Serve: AsyncParsableCommand {
     @Option var host = "127.0.0.1"
     @Option var port = 8080
     @Option(name: .customLong("data-dir"), help: "Folder for the database and artifacts.") var dataDir = "./orchard-data"
-    @Option(help: "Database URL (default: sqlite://DATA-DIR/orchard.sqlite).") var database: String?
+    @Option(help: "Database URL: sqlite://PATH (default: DATA-DIR/orchard.sqlite) or postgres://USER:PASSWORD@HOST:PORT/DB, which several nodes can share (metadata and job queue).")
+    var database: String?
     @Option(help: "Training workers in this process.") var workers = 1
     @Option(name: .customLong("max-upload-mb"), help: "Largest dataset upload, in MiB.") var maxUploadMB = 512
     @Option(name: .customLong("lease-seconds"), help: "A job whose worker stops renewing for this long is run again.")

@@ -3,10 +3,13 @@ import NeuralNet
 import Platform
 import Testing
 
-/// One suite, every backend: the in-memory storage and SQLite (a file, WAL).
+/// One suite, every backend: the in-memory storage, SQLite (a file, WAL) and
+/// PostgreSQL (a fresh database on the test server, when scripts/test runs one).
 enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
-    case memory, sqlite
+    case memory, sqlite, postgres
     var testDescription: String { rawValue }
+
+    static var allCases: [StoreBackend] { PostgresTestDatabase.serverURL == nil ? [.memory, .sqlite] : [.memory, .sqlite, .postgres] }
 
     func make() async throws -> MetadataStore {
         switch self {
@@ -15,6 +18,8 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
         case .sqlite:
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("orchard-store-\(UUID().uuidString).sqlite").path
             return MetadataStore(storage: try await SQLDocumentStorage.openSQLite(path: path))
+        case .postgres:
+            return MetadataStore(storage: try await DatabaseURL.open(try await PostgresTestDatabase.fresh()))
         }
     }
 }

@@ -22,6 +22,8 @@ public final class JobEventHub: @unchecked Sendable {
     public let memoryEvents: Int
     private let lock = NSLock()
     private var channels: [String: Channel] = [:]
+    /// Jobs whose events this node produces now (prepared, not yet final).
+    private var producing: Set<String> = []
     /// Published, not yet handed to the store, in publication order.
     private var pending: [JobEvent] = []
     private var published = 0
@@ -40,6 +42,10 @@ public final class JobEventHub: @unchecked Sendable {
         var subscribers: [UUID: AsyncStream<JobEvent>.Continuation] = [:]
         var finished = false
     }
+
+    /// How often a subscriber reads the store for the events of a job this
+    /// node does not run (another node sharing the database runs it).
+    public var remotePollInterval = 0.25
 
     public init(store: MetadataStore, memoryEvents: Int = 256) {
         self.store = store
@@ -66,6 +72,7 @@ public final class JobEventHub: @unchecked Sendable {
             channel.last = max(channel.last, stored)
             channel.persistedThrough = max(channel.persistedThrough, stored)
             channels[jobID] = channel
+            producing.insert(jobID)
         }
     }
 
@@ -81,6 +88,7 @@ public final class JobEventHub: @unchecked Sendable {
             if final {
                 channel.subscribers = [:]
                 channel.finished = true
+                producing.remove(jobID)
             }
             channels[jobID] = channel
             pending.append(event)
@@ -100,12 +108,12 @@ public final class JobEventHub: @unchecked Sendable {
     /// numbers already seen. When the job is already final, the stream is finished.
     public func subscribe(jobID: String, jobIsFinal: Bool) async throws -> (past: [JobEvent], live: AsyncStream<JobEvent>) {
         let (stream, continuation) = AsyncStream<JobEvent>.makeStream()
+        let id = UUID()
         let window: [JobEvent] = lock.withLock {
             let channel = channels[jobID]
             if jobIsFinal || channel?.finished == true {
                 continuation.finish()
             } else {
-                let id = UUID()
                 channels[jobID, default: Channel()].subscribers[id] = continuation
                 continuation.onTermination = { [weak self] _ in self?.unsubscribe(jobID: jobID, id: id) }
             }
@@ -114,11 +122,49 @@ public final class JobEventHub: @unchecked Sendable {
         do {
             let past = merge(stored: try await store.events(jobID: jobID), window: window)
             // Ended (and left memory) between the caller's look at the job and now.
-            if let last = past.last, JobEventHub.isFinal(last) { continuation.finish() }
+            if let last = past.last, JobEventHub.isFinal(last) {
+                continuation.finish()
+            } else if !jobIsFinal {
+                followStore(jobID: jobID, subscriber: id, after: past.last?.sequence ?? 0, into: continuation)
+            }
             return (past, stream)
         } catch {
             continuation.finish()
             throw error
+        }
+    }
+
+    /// Whether this node publishes the job's events (it prepared or ran it).
+    func producesLocally(_ jobID: String) -> Bool {
+        lock.withLock { producing.contains(jobID) }
+    }
+
+    /// For a job run by another node: reads the store every
+    /// `remotePollInterval` and passes on the events not seen yet, until the
+    /// final one or until the subscriber leaves. While this node produces the
+    /// job's events itself they arrive live and the store is not read.
+    private func followStore(jobID: String, subscriber: UUID, after sequence: Int,
+                             into continuation: AsyncStream<JobEvent>.Continuation) {
+        let interval = UInt64(max(0.01, remotePollInterval) * 1e9)
+        let store = store
+        Task { [weak self] in
+            var last = sequence
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: interval)
+                guard let self else { return }
+                // The subscriber left, or the job ended here (its live stream was finished).
+                guard self.lock.withLock({ self.channels[jobID]?.subscribers[subscriber] != nil }) else { return }
+                if self.producesLocally(jobID) { continue }
+                guard let events = try? await store.events(jobID: jobID) else { continue }
+                for event in events where event.sequence > last {
+                    last = event.sequence
+                    if case .terminated = continuation.yield(event) { return }
+                    if JobEventHub.isFinal(event) {
+                        continuation.finish()
+                        return
+                    }
+                }
+            }
         }
     }
 

@@ -30,8 +30,7 @@ public struct JobService: Sendable {
             }
         }
         let job = Job(id: "job_" + Identifiers.random(12), tenantID: principal.tenantID, request: request)
-        try await store.createJob(job)
-        hub.publish(jobID: job.id, type: "status", data: ["status": "queued"])
+        try await store.createJob(job, firstEvent: JobEvent(jobID: job.id, sequence: 1, type: "status", data: ["status": "queued"]))
         workers.notify()
         return job
     }

@@ -62,7 +62,7 @@ public final class OrchardPlatform: Sendable {
                             logger: Logger = Logger(label: "orchard")) async throws -> OrchardPlatform {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let url = databaseURL ?? "sqlite://" + dataDirectory.appendingPathComponent("orchard.sqlite").path
-        let storage = try await SQLDocumentStorage.open(url: url, logger: logger)
+        let storage = try await DatabaseURL.open(url, logger: logger)
         let artifacts = try FolderArtifactStore(root: dataDirectory.appendingPathComponent("artifacts"))
         return OrchardPlatform(store: MetadataStore(storage: storage), artifacts: artifacts, configuration: configuration)
     }

@@ -130,8 +130,16 @@ public final class MetadataStore: Sendable {
 
     // MARK: jobs
 
-    public func createJob(_ job: Job) async throws {
-        try await storage.transaction { try await write(job, Collection.jobs, job.id, partition: job.tenantID, in: $0) }
+    /// Stores a new job, and with it its first event (in one transaction, so
+    /// a worker on any node that claims the job numbers its events after it).
+    public func createJob(_ job: Job, firstEvent: JobEvent? = nil) async throws {
+        try await storage.transaction { tx in
+            try await write(job, Collection.jobs, job.id, partition: job.tenantID, in: tx)
+            if let event = firstEvent {
+                try await write(event, Collection.events, event.jobID + "/" + String(format: "%09d", event.sequence),
+                                partition: event.jobID, in: tx)
+            }
+        }
     }
 
     /// Any tenant's job (workers); API callers use `job(tenantID:id:)`.
