@@ -13,10 +13,21 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("orchard-queue-\(UUID().uuidString).sqlite").path
     }
 
-    @Test func twoNodesClaimingConcurrentlyNeverShareAJob() async throws {
-        let path = Self.temporaryDatabase()
-        let nodeA = MetadataStore(storage: try await SQLDocumentStorage.openSQLite(path: path))
-        let nodeB = MetadataStore(storage: try await SQLDocumentStorage.openSQLite(path: path))
+    /// Two connections to one database: two processes on one SQLite file, or two nodes on one PostgreSQL database.
+    enum SharedDatabase: String, CaseIterable, CustomTestStringConvertible {
+        case sqlite, postgres
+        var testDescription: String { rawValue }
+        static var allCases: [SharedDatabase] { PostgresTestDatabase.serverURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+        func twoNodes() async throws -> (MetadataStore, MetadataStore) {
+            let url = self == .sqlite ? "sqlite://" + JobQueueTests.temporaryDatabase() : try await PostgresTestDatabase.fresh()
+            return (MetadataStore(storage: try await DatabaseURL.open(url)), MetadataStore(storage: try await DatabaseURL.open(url)))
+        }
+    }
+
+    @Test(arguments: SharedDatabase.allCases)
+    func twoNodesClaimingConcurrentlyNeverShareAJob(database: SharedDatabase) async throws {
+        let (nodeA, nodeB) = try await database.twoNodes()
         let count = 40
         for index in 0..<count { try await (index % 2 == 0 ? nodeA : nodeB).createJob(Self.job("job_\(index)")) }
         // 24 workers on each node keep claiming until the queue is empty.

@@ -2,9 +2,8 @@ import Foundation
 @testable import Platform
 import Testing
 
-/// PostgreSQL as the shared backend of several nodes: migrations once,
-/// data across reconnects, and two nodes (two connections) claiming from
-/// one queue concurrently without ever sharing a job.
+/// PostgreSQL as the shared backend of several nodes: migrations once, data
+/// across reconnects, the claim's rules (JobQueueTests runs two nodes on it).
 @Suite(.enabled(if: PostgresTestDatabase.serverURL != nil, "scripts/test starts a PostgreSQL server (scripts/postgres)"))
 struct PostgresStorageTests {
     @Test func migratesOnceAndKeepsDataAcrossReconnects() async throws {
@@ -34,44 +33,20 @@ struct PostgresStorageTests {
         await #expect(throws: ServiceError.self) { _ = try await DatabaseURL.open("mysql://x") }
     }
 
-    @Test func twoNodesClaimingConcurrentlyNeverShareAJob() async throws {
-        let url = try await PostgresTestDatabase.fresh()
-        let nodeA = MetadataStore(storage: try await DatabaseURL.open(url))
-        let nodeB = MetadataStore(storage: try await DatabaseURL.open(url))
-        let count = 40
-        for index in 0..<count { try await (index % 2 == 0 ? nodeA : nodeB).createJob(JobQueueTests.job("job_\(index)")) }
-        // A finished and a cancel-requested job are never claimed.
-        try await nodeA.createJob(JobQueueTests.job("job_done"))
-        try await nodeA.updateJob(id: "job_done") { $0.status = .succeeded }
-        try await nodeA.createJob(JobQueueTests.job("job_cancel"))
-        try await nodeA.updateJob(id: "job_cancel") { $0.cancelRequested = true }
-        let claims = try await withThrowingTaskGroup(of: [String].self) { group in
-            for worker in 0..<16 {
-                let store = worker % 2 == 0 ? nodeA : nodeB
-                group.addTask {
-                    var mine: [String] = []
-                    while let job = try await store.leaseJob(owner: "w\(worker)", seconds: 60) {
-                        #expect(job.leaseOwner == "w\(worker)" && job.status == .running && job.attempts == 1)
-                        mine.append(job.id)
-                    }
-                    return mine
-                }
-            }
-            var all: [String] = []
-            for try await ids in group { all += ids }
-            return all
-        }
-        #expect(claims.count == count)
-        #expect(Set(claims).count == count, "a job was claimed twice")
-        let stored = try await nodeB.jobs()
-        #expect(stored.filter { $0.status == .running }.count == count)
-        #expect(stored.allSatisfy { $0.status != .running || ($0.startedAt != nil && $0.leaseExpiresAt != nil) })
-        // An expired lease goes back to the queue (a dead node's job), with the attempt counted.
-        let later = Date().addingTimeInterval(120)
-        let reclaimed = try #require(try await nodeA.leaseJob(owner: "survivor", now: later, seconds: 60))
-        #expect(reclaimed.attempts == 2)
-        #expect(reclaimed.leaseOwner == "survivor")
-        try await nodeA.storage.close()
-        try await nodeB.storage.close()
+    /// Finished and cancel-requested jobs are never claimed; an expired lease (a dead node's job) is, with the attempt counted.
+    @Test func claimSkipsFinishedJobsAndReclaimsExpiredLeases() async throws {
+        let store = MetadataStore(storage: try await DatabaseURL.open(try await PostgresTestDatabase.fresh()))
+        try await store.createJob(JobQueueTests.job("job_done"))
+        try await store.updateJob(id: "job_done") { $0.status = .succeeded }
+        try await store.createJob(JobQueueTests.job("job_cancel"))
+        try await store.updateJob(id: "job_cancel") { $0.cancelRequested = true }
+        try await store.createJob(JobQueueTests.job("job_open"))
+        let claimed = try #require(try await store.leaseJob(owner: "first", seconds: 60))
+        #expect(claimed.id == "job_open" && claimed.attempts == 1 && claimed.startedAt != nil)
+        #expect(try await store.leaseJob(owner: "second", seconds: 60) == nil)
+        let reclaimed = try #require(try await store.leaseJob(owner: "survivor", now: Date().addingTimeInterval(120), seconds: 60))
+        #expect(reclaimed.id == "job_open" && reclaimed.attempts == 2 && reclaimed.leaseOwner == "survivor")
+        #expect(reclaimed.startedAt == claimed.startedAt)
+        try await store.storage.close()
     }
 }

@@ -156,13 +156,9 @@ public final class PostgresDocumentStorage: DocumentStorage, @unchecked Sendable
 
     struct Transaction: DocumentTransaction {
         let database: any SQLDatabase
+        var reads: SQLDocumentReads { SQLDocumentReads(database: database, bodyText: "body::text") }
 
-        static func data(_ row: any SQLRow) throws -> Data { Data(try row.decode(column: "body", as: String.self).utf8) }
-
-        func get(_ collection: String, key: String) async throws -> Data? {
-            try await database.raw("SELECT body::text AS body FROM documents WHERE collection = \(bind: collection) AND key = \(bind: key)")
-                .first().map(Self.data)
-        }
+        func get(_ collection: String, key: String) async throws -> Data? { try await reads.get(collection, key: key) }
 
         func put(_ collection: String, key: String, partition: String, document: Data) async throws {
             let body = String(decoding: document, as: UTF8.self)
@@ -173,47 +169,14 @@ public final class PostgresDocumentStorage: DocumentStorage, @unchecked Sendable
                 """).run()
         }
 
-        func delete(_ collection: String, key: String) async throws -> Bool {
-            try await !database.raw("DELETE FROM documents WHERE collection = \(bind: collection) AND key = \(bind: key) RETURNING key")
-                .all().isEmpty
-        }
+        func delete(_ collection: String, key: String) async throws -> Bool { try await reads.delete(collection, key: key) }
 
         func list(_ collection: String, partition: String?) async throws -> [Data] {
-            let rows: [any SQLRow]
-            if let partition {
-                rows = try await database.raw("""
-                    SELECT body::text AS body FROM documents WHERE collection = \(bind: collection) AND partition_key = \(bind: partition)
-                    ORDER BY sequence
-                    """).all()
-            } else {
-                rows = try await database.raw(
-                    "SELECT body::text AS body FROM documents WHERE collection = \(bind: collection) ORDER BY sequence").all()
-            }
-            return try rows.map(Self.data)
+            try await reads.list(collection, partition: partition)
         }
 
         func latest(_ collection: String, partition: String?, limit: Int, before: String?) async throws -> [Data] {
-            var bound = Int64.max
-            if let before {
-                guard let row = try await database.raw(
-                    "SELECT sequence FROM documents WHERE collection = \(bind: collection) AND key = \(bind: before)").first()
-                else { return [] }
-                bound = try row.decode(column: "sequence", as: Int64.self)
-            }
-            let count = max(0, limit)
-            let rows: [any SQLRow]
-            if let partition {
-                rows = try await database.raw("""
-                    SELECT body::text AS body FROM documents WHERE collection = \(bind: collection) AND partition_key = \(bind: partition)
-                    AND sequence < \(bind: bound) ORDER BY sequence DESC LIMIT \(bind: count)
-                    """).all()
-            } else {
-                rows = try await database.raw("""
-                    SELECT body::text AS body FROM documents WHERE collection = \(bind: collection) AND sequence < \(bind: bound)
-                    ORDER BY sequence DESC LIMIT \(bind: count)
-                    """).all()
-            }
-            return try rows.map(Self.data)
+            try await reads.latest(collection, partition: partition, limit: limit, before: before)
         }
     }
 }
@@ -237,7 +200,7 @@ extension PostgresDocumentStorage: JobQueueStorage {
                       AND (body->>'status' = 'queued' OR COALESCE((body->>'leaseExpiresAt')::float8, 0) < \(bind: now)::float8)
                     ORDER BY sequence LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING body::text AS body
-                """).first().map(Transaction.data)
+                """).first().map(SQLDocumentReads.data)
         }
     }
 

@@ -128,11 +128,9 @@ public final class SQLDocumentStorage: DocumentStorage, @unchecked Sendable {
 
     struct SQLTransaction: DocumentTransaction {
         let database: any SQLDatabase
+        var reads: SQLDocumentReads { SQLDocumentReads(database: database, bodyText: "body") }
 
-        func get(_ collection: String, key: String) async throws -> Data? {
-            try await database.raw("SELECT body FROM documents WHERE collection = \(bind: collection) AND key = \(bind: key)")
-                .first().map { Data(try $0.decode(column: "body", as: String.self).utf8) }
-        }
+        func get(_ collection: String, key: String) async throws -> Data? { try await reads.get(collection, key: key) }
 
         func put(_ collection: String, key: String, partition: String, document: Data) async throws {
             let body = String(decoding: document, as: UTF8.self)
@@ -153,49 +151,14 @@ public final class SQLDocumentStorage: DocumentStorage, @unchecked Sendable {
             }
         }
 
-        func delete(_ collection: String, key: String) async throws -> Bool {
-            let existing = try await get(collection, key: key)
-            try await database.raw("DELETE FROM documents WHERE collection = \(bind: collection) AND key = \(bind: key)").run()
-            return existing != nil
-        }
+        func delete(_ collection: String, key: String) async throws -> Bool { try await reads.delete(collection, key: key) }
 
         func list(_ collection: String, partition: String?) async throws -> [Data] {
-            let rows: [any SQLRow]
-            if let partition {
-                rows = try await database.raw("""
-                    SELECT body FROM documents WHERE collection = \(bind: collection) AND partition_key = \(bind: partition)
-                    ORDER BY sequence
-                    """).all()
-            } else {
-                rows = try await database.raw("SELECT body FROM documents WHERE collection = \(bind: collection) ORDER BY sequence").all()
-            }
-            return try rows.map { Data(try $0.decode(column: "body", as: String.self).utf8) }
+            try await reads.list(collection, partition: partition)
         }
 
-        /// Newest first over the (collection, partition_key, sequence) index, or
-        /// the primary key's collection prefix when no partition is given.
         func latest(_ collection: String, partition: String?, limit: Int, before: String?) async throws -> [Data] {
-            var bound = Int64.max
-            if let before {
-                guard let row = try await database.raw(
-                    "SELECT sequence FROM documents WHERE collection = \(bind: collection) AND key = \(bind: before)").first()
-                else { return [] }
-                bound = try row.decode(column: "sequence", as: Int64.self)
-            }
-            let count = max(0, limit)
-            let rows: [any SQLRow]
-            if let partition {
-                rows = try await database.raw("""
-                    SELECT body FROM documents WHERE collection = \(bind: collection) AND partition_key = \(bind: partition)
-                    AND sequence < \(bind: bound) ORDER BY sequence DESC LIMIT \(bind: count)
-                    """).all()
-            } else {
-                rows = try await database.raw("""
-                    SELECT body FROM documents WHERE collection = \(bind: collection) AND sequence < \(bind: bound)
-                    ORDER BY sequence DESC LIMIT \(bind: count)
-                    """).all()
-            }
-            return try rows.map { Data(try $0.decode(column: "body", as: String.self).utf8) }
+            try await reads.latest(collection, partition: partition, limit: limit, before: before)
         }
     }
 }
