@@ -12,7 +12,7 @@ import SQLKit
 /// another node's. Bodies are `jsonb`; the job claim is one statement with
 /// `FOR UPDATE SKIP LOCKED`. Migrations are versioned like SQLite's and run
 /// at open, under the same lock, so nodes starting together migrate once.
-public final class PostgresDocumentStorage: DocumentStorage, @unchecked Sendable {
+public final class PostgresDocumentStorage: SQLConnectionStorage, @unchecked Sendable {
     let connection: PostgresConnection
     let database: any SQLDatabase
     let mutex = AsyncMutex()
@@ -89,14 +89,19 @@ public final class PostgresDocumentStorage: DocumentStorage, @unchecked Sendable
         return components.string ?? url
     }
 
+    var isConnectionClosed: Bool { connection.isClosed }
+    func closeConnection() async throws { try await connection.close() }
+
+    public func close() async throws { try await closeOnce() }
+    /// A read that needs the database: fails when it is closed or unreachable.
+    public func ping() async throws { try await pingDatabase() }
+    /// The highest migration applied.
+    public func schemaVersion() async throws -> Int { try await appliedSchemaVersion() }
+
     init(connection: PostgresConnection, logger: Logger) {
         self.connection = connection
         self.logger = logger
         database = connection.sql(queryLogLevel: nil)
-    }
-
-    func checkOpen() throws {
-        if connection.isClosed { throw ServiceError.unavailable("the database connection is closed") }
     }
 
     /// Runs `body` in a transaction holding the metadata lock.
@@ -129,29 +134,8 @@ public final class PostgresDocumentStorage: DocumentStorage, @unchecked Sendable
         }
     }
 
-    public func schemaVersion() async throws -> Int {
-        try await mutex.withLock {
-            try checkOpen()
-            return try await database.raw("SELECT MAX(version) AS version FROM schema_migrations").first()?
-                .decode(column: "version", as: Int?.self) ?? 0
-        }
-    }
-
     public func transaction<T>(_ body: (any DocumentTransaction) async throws -> T) async throws -> T {
         try await locked { try await body(Transaction(database: database)) }
-    }
-
-    public func close() async throws {
-        try await mutex.withLock {
-            if !connection.isClosed { try await connection.close() }
-        }
-    }
-
-    public func ping() async throws {
-        try await mutex.withLock {
-            try checkOpen()
-            _ = try await database.raw("SELECT 1 AS one").first()
-        }
     }
 
     struct Transaction: DocumentTransaction {

@@ -6,7 +6,7 @@ import SQLiteKit
 /// Documents in a SQL database through sql-kit: SQLite by default (one file,
 /// WAL mode). Transactions are `BEGIN IMMEDIATE`, so two processes sharing
 /// the file never lease the same job. Migrations are versioned and run at open.
-public final class SQLDocumentStorage: DocumentStorage, @unchecked Sendable {
+public final class SQLDocumentStorage: SQLConnectionStorage, @unchecked Sendable {
     let connection: SQLiteConnection
     let database: any SQLDatabase
     /// One statement or transaction at a time on the connection.
@@ -63,6 +63,15 @@ public final class SQLDocumentStorage: DocumentStorage, @unchecked Sendable {
         return try await openSQLite(path: path, logger: logger)
     }
 
+    var isConnectionClosed: Bool { connection.isClosed }
+    func closeConnection() async throws { try await connection.close() }
+
+    public func close() async throws { try await closeOnce() }
+    /// A read that needs the database: fails when it is closed or unreachable.
+    public func ping() async throws { try await pingDatabase() }
+    /// The highest migration applied.
+    public func schemaVersion() async throws -> Int { try await appliedSchemaVersion() }
+
     init(connection: SQLiteConnection) {
         self.connection = connection
         self.database = connection.sql()
@@ -86,17 +95,6 @@ public final class SQLDocumentStorage: DocumentStorage, @unchecked Sendable {
         }
     }
 
-    /// The highest migration applied.
-    public func schemaVersion() async throws -> Int {
-        try await database.raw("SELECT MAX(version) AS version FROM schema_migrations").first()?
-            .decode(column: "version", as: Int?.self) ?? 0
-    }
-
-    /// Inside the mutex: a closed connection must not be used at all.
-    func checkOpen() throws {
-        if connection.isClosed { throw ServiceError.unavailable("the database connection is closed") }
-    }
-
     public func transaction<T>(_ body: (any DocumentTransaction) async throws -> T) async throws -> T {
         try await mutex.withLock {
             try checkOpen()
@@ -109,20 +107,6 @@ public final class SQLDocumentStorage: DocumentStorage, @unchecked Sendable {
                 try? await database.raw("ROLLBACK").run()
                 throw error
             }
-        }
-    }
-
-    public func close() async throws {
-        try await mutex.withLock {
-            if !connection.isClosed { try await connection.close() }
-        }
-    }
-
-    /// A read that needs the database: fails when it is closed or unreachable.
-    public func ping() async throws {
-        try await mutex.withLock {
-            try checkOpen()
-            _ = try await database.raw("SELECT 1 AS one").first()
         }
     }
 
