@@ -6,7 +6,7 @@ struct Orchard: AsyncParsableCommand {
         commandName: "orchard",
         abstract: "Machine learning and large models as a service.",
         version: OrchardVersion.current,
-        subcommands: [Serve.self, Train.self, Evaluate.self, Predict.self, BenchInference.self, SystemInfo.self, Chat.self, Embed.self,
+        subcommands: [Serve.self, Worker.self, Train.self, Evaluate.self, Predict.self, BenchInference.self, SystemInfo.self, Chat.self, Embed.self,
                       Login.self, Datasets.self, Jobs.self, Models.self, Deploy.self, Audit.self]
     )
 }

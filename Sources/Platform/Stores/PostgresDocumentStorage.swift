@@ -83,7 +83,7 @@ public final class PostgresDocumentStorage: SQLConnectionStorage, @unchecked Sen
     }
 
     /// The URL without its password, for messages.
-    static func redacted(_ url: String) -> String {
+    public static func redacted(_ url: String) -> String {
         guard var components = URLComponents(string: url), components.password != nil else { return url }
         components.password = "***"
         return components.string ?? url
