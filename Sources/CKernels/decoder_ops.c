@@ -86,7 +86,10 @@ long ork_argmax_f32(const float *x, long n) {
     return ork_argmax_f32_ref(x, n);
 }
 
-static void rope_pairs(float *x, long heads, long head_dim, long rope_dims, const float *cos, const float *sin) {
+/// RoPE over `heads` heads of `head_dim`: each pair (2i, 2i+1) of the first
+/// `rope_dims` values rotated by angle i, the products fused as GCC compiles ggml.
+static inline __attribute__((always_inline)) void rope_pairs_body(float *x, long heads, long head_dim, long rope_dims,
+                                                                  const float *cos, const float *sin) {
     for (long h = 0; h < heads; h++) {
         float *xh = x + h * head_dim;
         for (long i = 0; i < rope_dims / 2; i++) {
@@ -97,18 +100,15 @@ static void rope_pairs(float *x, long heads, long head_dim, long rope_dims, cons
     }
 }
 
+static void rope_pairs(float *x, long heads, long head_dim, long rope_dims, const float *cos, const float *sin) {
+    rope_pairs_body(x, heads, head_dim, rope_dims, cos, sin);
+}
+
 #if ORK_X86
-/// The same code with FMA instructions instead of libm calls (same results: fmaf is exact).
+/// The same body compiled with FMA instructions instead of libm calls (same results: fmaf is exact).
 __attribute__((target("fma"))) static void rope_pairs_fma(float *x, long heads, long head_dim, long rope_dims,
                                                           const float *cos, const float *sin) {
-    for (long h = 0; h < heads; h++) {
-        float *xh = x + h * head_dim;
-        for (long i = 0; i < rope_dims / 2; i++) {
-            const float x0 = xh[2 * i], x1 = xh[2 * i + 1];
-            xh[2 * i] = fmaf(x0, cos[i], -(x1 * sin[i]));
-            xh[2 * i + 1] = fmaf(x0, sin[i], x1 * cos[i]);
-        }
-    }
+    rope_pairs_body(x, heads, head_dim, rope_dims, cos, sin);
 }
 #endif
 

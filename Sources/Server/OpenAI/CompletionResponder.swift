@@ -83,6 +83,14 @@ struct CompletionResponder {
 
     // MARK: - Answers
 
+    /// The answer the request asked for: a stream of chunks, or one object
+    /// once generation ends.
+    func respond(_ events: AsyncThrowingStream<GenerationEvent, Error>, options: CompletionOptions,
+                 connection: any Channel) async throws -> Response {
+        options.stream ? respond(streaming: events, includeUsage: options.includeUsage)
+                       : try await respond(collecting: events, connection: connection)
+    }
+
     /// Collects the events into one answer. While it waits, the request's
     /// connection is watched: a client that goes away (closes the connection
     /// or its side of it) cancels the generation and frees its slot, instead

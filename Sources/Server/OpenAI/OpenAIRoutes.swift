@@ -34,9 +34,8 @@ enum OpenAIRoutes {
             let messages = try ChatMessages.parse(fields)
             let model = try pretrained.languageModel(options.model, for: try context.caller())
             let events = try model.generate(prompt: model.prompt(messages: messages), parameters: options.parameters, name: options.model)
-            let responder = CompletionResponder(format: .chat, model: options.model)
-            return options.stream ? responder.respond(streaming: events, includeUsage: options.includeUsage)
-                                  : try await responder.respond(collecting: events, connection: context.connection)
+            return try await CompletionResponder(format: .chat, model: options.model)
+                .respond(events, options: options, connection: context.connection)
         }
         router.post("/v1/completions") { request, context in
             var request = request
@@ -48,9 +47,8 @@ enum OpenAIRoutes {
             let model = try pretrained.languageModel(options.model, for: try context.caller())
             let prompt = try CompletionPrompt.tokens(fields, model: model)
             let events = try model.generate(prompt: prompt, parameters: options.parameters, name: options.model)
-            let responder = CompletionResponder(format: .text, model: options.model)
-            return options.stream ? responder.respond(streaming: events, includeUsage: options.includeUsage)
-                                  : try await responder.respond(collecting: events, connection: context.connection)
+            return try await CompletionResponder(format: .text, model: options.model)
+                .respond(events, options: options, connection: context.connection)
         }
         router.post("/v1/embeddings") { request, context in
             var request = request
